@@ -1,0 +1,80 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "stowage",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "stowage", targets: ["stowage"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // Pure registry values: names, digests, references, media types, ranges, errors. No I/O.
+        .target(name: "OCI", swiftSettings: strict),
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // LMDB index + content-addressed blob files.
+        .target(name: "Store", dependencies: [
+            "OCI", "CLMDB", "COpenSSL",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+        // Registry client: challenges, Basic/Bearer auth, token cache, typed errors.
+        .target(name: "Upstream", dependencies: [
+            "OCI",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+        // Pull-through core in registry terms.
+        .target(name: "Cache", dependencies: [
+            "OCI", "Store", "Upstream",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+        // HTTP/1.1 front on SwiftNIO.
+        .target(name: "Server", dependencies: [
+            "OCI", "Cache",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
+        // YAML file + flags -> validated settings.
+        .target(name: "StowageConfig", dependencies: [
+            "OCI", "Upstream",
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "stowage", dependencies: [
+            "OCI", "Store", "Upstream", "Cache", "Server", "StowageConfig",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], swiftSettings: strict),
+        .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "OCI"], swiftSettings: strict),
+        .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "OCI"], swiftSettings: strict),
+        .testTarget(name: "StowageConfigTests", dependencies: ["StowageConfig", "Upstream"], swiftSettings: strict),
+        // Starts the built `stowage` binary (`swift build` first) against real registries and clients.
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "OCI", "Store",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,147 @@
+import Logging
+import OCI
+import Store
+import Upstream
+
+/// The pull-through core, in registry terms. It answers from the store when it can, and
+/// otherwise fetches from the upstream, verifies, stores and answers.
+///
+/// - Manifests by digest are immutable: a hit never contacts the upstream.
+/// - Manifests by tag are revalidated with a `HEAD`; an unchanged digest is served from the store.
+///   When the upstream cannot answer (unreachable, timed out, 5xx, 429) the last known digest is
+///   served with a warning.
+/// - Blobs by digest: a hit is a file; a miss is a `BlobDownload` that streams to the client while
+///   it is written to `ingest/` and verified, and is committed only when complete and correct.
+public final class PullThroughCache: Sendable {
+    public let upstreamName: String
+    private let store: ContentStore
+    private let client: RegistryClient
+    private let logger: Logger
+
+    public init(store: ContentStore, client: RegistryClient, upstreamName: String, logger: Logger) {
+        self.store = store
+        self.client = client
+        self.upstreamName = upstreamName
+        self.logger = logger
+    }
+
+    // MARK: Manifests
+
+    public func manifest(_ repository: RepositoryName, _ reference: ManifestReference) async throws(RegistryError) -> ManifestResult {
+        switch reference {
+        case .digest(let digest):
+            if let stored = try storeRead({ () throws(StoreError) in try store.manifest(digest) }) {
+                return ManifestResult(stored)
+            }
+            let fetched = try await fetchManifest(repository, reference: digest.description, expected: digest, tag: nil)
+            return ManifestResult(fetched)
+        case .tag(let tag):
+            return try await manifest(repository, tag: tag)
+        }
+    }
+
+    private func manifest(_ repository: RepositoryName, tag: Tag) async throws(RegistryError) -> ManifestResult {
+        let key = TagKey(upstream: upstreamName, repository: repository, tag: tag)
+        let cached = try storeRead { () throws(StoreError) in
+            try store.tag(key).flatMap { record throws(StoreError) in try store.manifest(record.digest) }
+        }
+        guard let cached else {
+            let fetched = try await fetchManifest(repository, reference: tag.value, expected: nil, tag: key)
+            return ManifestResult(fetched)
+        }
+        do {
+            let head = try await client.manifest(repository: repository.value, reference: tag.value, method: .head)
+            if let digest = head.digest.flatMap(Digest.init), digest == cached.digest {
+                try await storeWrite { () throws(StoreError) in try await store.touchTag(key, digest: digest) }
+                return ManifestResult(cached)
+            }
+            let fetched = try await fetchManifest(repository, reference: tag.value, expected: nil, tag: key)
+            return ManifestResult(fetched)
+        } catch let error as UpstreamError where error.allowsServingStale {
+            logger.warning("serving cached tag: upstream failed", metadata: [
+                "tag": "\(key)", "digest": "\(cached.digest)", "error": "\(error)",
+            ])
+            return ManifestResult(cached, staleWarning: "upstream \(upstreamName) unavailable; serving cached \(repository):\(tag)")
+        } catch let error as UpstreamError {
+            throw error.registryError(notFound: .manifestUnknown)
+        } catch let error as RegistryError {
+            throw error
+        } catch {
+            throw RegistryError(.unknown, "\(error)", status: 500)
+        }
+    }
+
+    /// GETs a manifest, checks it against `expected` (a digest reference) or the upstream's
+    /// `Docker-Content-Digest` (a tag), stores it byte-exact and, for a tag, retags.
+    private func fetchManifest(_ repository: RepositoryName, reference: String, expected: Digest?, tag: TagKey?) async throws(RegistryError) -> StoredManifest {
+        let response: UpstreamManifest
+        do {
+            response = try await client.manifest(repository: repository.value, reference: reference, method: .get)
+        } catch {
+            throw error.registryError(notFound: .manifestUnknown)
+        }
+        guard let bytes = response.bytes else {
+            throw RegistryError(.unknown, "upstream \(upstreamName) sent a manifest without a body", status: 502)
+        }
+        let computed = SHA256Hasher.digest(of: bytes)
+        let claimed = expected ?? response.digest.flatMap(Digest.init).flatMap { $0.isSHA256 ? $0 : nil }
+        if let claimed, claimed != computed {
+            logger.error("manifest digest mismatch", metadata: ["repository": "\(repository)", "reference": "\(reference)", "expected": "\(claimed)", "actual": "\(computed)"])
+            throw RegistryError(.unknown, "upstream \(upstreamName) sent a manifest that does not match \(claimed)", status: 502)
+        }
+        let manifest = StoredManifest(digest: computed, mediaType: response.mediaType, bytes: bytes)
+        try await storeWrite { () throws(StoreError) in try await store.putManifest(manifest, tag: tag) }
+        logger.info("cached manifest", metadata: ["repository": "\(repository)", "reference": "\(reference)", "digest": "\(computed)"])
+        return manifest
+    }
+
+    // MARK: Blobs
+
+    public func blob(_ repository: RepositoryName, _ digest: Digest) async throws(RegistryError) -> BlobResult {
+        if let record = try storeRead({ () throws(StoreError) in try store.blob(digest) }) {
+            return .stored(path: store.blobPath(digest), size: record.size)
+        }
+        guard digest.isSHA256 else {
+            throw RegistryError(.digestInvalid, "only sha256 blobs can be verified and cached, not \(digest.algorithm)")
+        }
+        let upstream: UpstreamBlob
+        do {
+            upstream = try await client.blob(repository: repository.value, digest: digest.description)
+        } catch {
+            throw error.registryError(notFound: .blobUnknown)
+        }
+        let ingest = try storeRead { () throws(StoreError) in try store.beginIngest(of: digest, expectedSize: upstream.contentLength) }
+        logger.info("fetching blob", metadata: ["repository": "\(repository)", "digest": "\(digest)", "size": "\(upstream.contentLength.map(String.init) ?? "unknown")"])
+        return .download(BlobDownload(upstream: upstream, ingest: ingest, store: store, logger: logger))
+    }
+
+    // MARK: Tags
+
+    public func tags(_ repository: RepositoryName, query: String?) async throws(RegistryError) -> TagListing {
+        do {
+            let listing = try await client.tags(repository: repository.value, query: query)
+            return try TagListing(upstream: listing, repository: repository)
+        } catch let error as UpstreamError {
+            throw error.registryError(notFound: .nameUnknown)
+        } catch let error as RegistryError {
+            throw error
+        } catch {
+            throw RegistryError(.unknown, "\(error)", status: 500)
+        }
+    }
+
+    // MARK: Store access with errors mapped once
+
+    private func storeRead<R>(_ body: () throws(StoreError) -> R) throws(RegistryError) -> R {
+        do { return try body() } catch { throw logged(error) }
+    }
+
+    private func storeWrite(_ body: () async throws(StoreError) -> Void) async throws(RegistryError) {
+        do { try await body() } catch { throw logged(error) }
+    }
+
+    private func logged(_ error: StoreError) -> RegistryError {
+        logger.error("store failure", metadata: ["error": "\(error)"])
+        return error.registryError
+    }
+}

@@ -1,0 +1,41 @@
+import OCI
+import Store
+import Upstream
+
+extension UpstreamError {
+    /// What a client sees when the upstream fails and nothing cached can answer instead.
+    /// Meanings survive: 404 stays 404, 429 keeps `Retry-After`, refusals name the upstream.
+    func registryError(notFound: ErrorCode) -> RegistryError {
+        switch self {
+        case .unauthorized(let upstream, let detail):
+            RegistryError(.unauthorized, "upstream \(upstream) refused Stowage's credentials: \(detail)")
+        case .denied(let upstream, let detail):
+            RegistryError(.denied, "upstream \(upstream) denied access: \(detail)")
+        case .notFound(let upstream, let code):
+            RegistryError(code.flatMap(ErrorCode.init(rawValue:)).flatMap { $0.httpStatus == 404 ? $0 : nil } ?? notFound,
+                          "not found at upstream \(upstream)")
+        case .tooManyRequests(let upstream, let retryAfter):
+            RegistryError(.tooManyRequests, "upstream \(upstream) is rate limiting requests", retryAfter: retryAfter)
+        case .unreachable(let upstream, let reason):
+            RegistryError(.unavailable, "upstream \(upstream) is unreachable: \(reason)", status: 502)
+        case .timedOut(let upstream):
+            RegistryError(.unavailable, "upstream \(upstream) did not answer in time", status: 503)
+        case .badResponse(let upstream, let status, let detail):
+            RegistryError(.unknown, "upstream \(upstream) answered \(status): \(detail)", status: 502)
+        }
+    }
+
+    /// Failures after which serving the last known content beats failing the pull.
+    var allowsServingStale: Bool {
+        switch self {
+        case .unreachable, .timedOut, .tooManyRequests, .badResponse: true
+        case .unauthorized, .denied, .notFound: false
+        }
+    }
+}
+
+extension StoreError {
+    var registryError: RegistryError {
+        RegistryError(.unknown, "local store failure: \(self)", status: 500)
+    }
+}

@@ -1,0 +1,115 @@
+import Cache
+import Logging
+import NIOHTTP1
+import OCI
+
+/// Maps pull-API requests to the cache and its answers (or errors) to responses. Nothing else.
+struct RegistryHandler: Sendable {
+    let cache: PullThroughCache
+
+    func respond(to request: HTTPRequestHead) async -> Response {
+        let (path, query) = split(request.uri)
+        guard let parsed = Route.parse(path) else {
+            return .error(RegistryError(.nameUnknown, "no such endpoint \(path.prefix(200))", status: 404), includeBody: request.method != .HEAD)
+        }
+        let route: Route
+        switch parsed {
+        case .success(let value): route = value
+        case .failure(let error): return .error(error, includeBody: request.method != .HEAD)
+        }
+        guard request.method == .GET || request.method == .HEAD else {
+            var response = Response.error(.unsupported("Stowage is a pull-through cache: \(request.method.rawValue) is not supported"))
+            response.headers.add(name: "Allow", value: "GET, HEAD")
+            return response
+        }
+        if case .blobUpload = route {
+            return .error(.unsupported("Stowage is a pull-through cache: pushing is not supported"))
+        }
+        let isHead = request.method == .HEAD
+        do throws(RegistryError) {
+            switch route {
+            case .base:
+                return Response(status: .ok, headers: ["Content-Type": "application/json", "Content-Length": "2"], body: isHead ? .none : .bytes(Array("{}".utf8)))
+            case .catalog:
+                throw RegistryError.unsupported("the catalog is not available yet")
+            case .manifest(let name, let reference):
+                return try await manifest(name, reference, accept: request.headers["Accept"], isHead: isHead, ifNoneMatch: request.headers["If-None-Match"])
+            case .blob(let name, let digest):
+                return try await blob(name, digest, range: request.headers.first(name: "Range"), isHead: isHead)
+            case .tags(let name):
+                let listing = try await cache.tags(name, query: query)
+                var headers: HTTPHeaders = ["Content-Type": "application/json", "Content-Length": "\(listing.body.count)"]
+                if let link = listing.link { headers.add(name: "Link", value: link) }
+                return Response(status: .ok, headers: headers, body: isHead ? .none : .bytes(listing.body))
+            case .blobUpload:
+                throw RegistryError.unsupported("pushing is not supported")
+            }
+        } catch {
+            return .error(error, includeBody: !isHead)
+        }
+    }
+
+    private func manifest(_ name: RepositoryName, _ reference: ManifestReference, accept: [String], isHead: Bool, ifNoneMatch: [String]) async throws(RegistryError) -> Response {
+        let manifest = try await cache.manifest(name, reference)
+        guard ManifestMediaType.isAccepted(manifest.mediaType, by: accept) else {
+            throw RegistryError(.manifestUnknown, "manifest is \(manifest.mediaType), which the request's Accept header does not allow")
+        }
+        let etag = "\"\(manifest.digest)\""
+        var headers: HTTPHeaders = [
+            "Content-Type": manifest.mediaType,
+            "Docker-Content-Digest": manifest.digest.description,
+            "ETag": etag,
+        ]
+        if let warning = manifest.staleWarning {
+            headers.add(name: "Warning", value: "299 - \"\(warning.prefix(4000))\"")
+        }
+        if ifNoneMatch.contains(where: { $0 == etag }) {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers.add(name: "Content-Length", value: "\(manifest.bytes.count)")
+        return Response(status: .ok, headers: headers, body: isHead ? .none : .bytes(manifest.bytes))
+    }
+
+    private func blob(_ name: RepositoryName, _ digest: Digest, range: String?, isHead: Bool) async throws(RegistryError) -> Response {
+        var headers: HTTPHeaders = [
+            "Content-Type": "application/octet-stream",
+            "Docker-Content-Digest": digest.description,
+            "Accept-Ranges": "bytes",
+        ]
+        switch try await cache.blob(name, digest) {
+        case .stored(let path, let size):
+            headers.add(name: "ETag", value: "\"\(digest)\"")
+            headers.add(name: "Cache-Control", value: "max-age=31536000")
+            switch ByteRange.resolve(header: range, size: size) {
+            case .whole:
+                headers.add(name: "Content-Length", value: "\(size)")
+                return Response(status: .ok, headers: headers, body: isHead || size == 0 ? .none : .file(path: path, first: 0, last: size - 1))
+            case .partial(let part):
+                headers.add(name: "Content-Length", value: "\(part.count)")
+                headers.add(name: "Content-Range", value: "bytes \(part.first)-\(part.last)/\(size)")
+                return Response(status: .partialContent, headers: headers, body: isHead ? .none : .file(path: path, first: part.first, last: part.last))
+            case .unsatisfiable:
+                var response = Response.error(RegistryError(.rangeInvalid, "range \(range ?? "") is outside the blob's \(size) bytes"), includeBody: !isHead)
+                response.headers.add(name: "Content-Range", value: "bytes */\(size)")
+                return response
+            }
+        case .download(let download):
+            if let length = download.contentLength { headers.add(name: "Content-Length", value: "\(length)") }
+            if isHead {
+                // Answering a HEAD needs only the size; the download is finished so the blob is cached.
+                do {
+                    for try await _ in download {}
+                } catch {
+                    throw RegistryError(.unknown, "fetching \(digest) from upstream \(cache.upstreamName) failed", status: 502)
+                }
+                return Response(status: .ok, headers: headers)
+            }
+            return Response(status: .ok, headers: headers, body: .download(download))
+        }
+    }
+
+    private func split(_ uri: String) -> (path: String, query: String?) {
+        guard let question = uri.firstIndex(of: "?") else { return (uri, nil) }
+        return (String(uri[..<question]), String(uri[uri.index(after: question)...]))
+    }
+}

@@ -1,0 +1,33 @@
+import Cache
+import NIOHTTP1
+import OCI
+
+/// What the handler decided to send; `HTTPConnection` writes it.
+struct Response {
+    enum Body {
+        case none
+        case bytes([UInt8])
+        /// A byte range `[first, last]` of a committed file, sent with sendfile.
+        case file(path: String, first: Int64, last: Int64)
+        /// A cache miss streaming from the upstream.
+        case download(BlobDownload)
+    }
+
+    var status: HTTPResponseStatus
+    var headers: HTTPHeaders
+    var body: Body
+
+    init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: Body = .none) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    /// An OCI error body with the status its code travels with.
+    static func error(_ error: RegistryError, includeBody: Bool = true) -> Response {
+        let bytes = Array(error.jsonBody.utf8)
+        var headers: HTTPHeaders = ["Content-Type": "application/json", "Content-Length": "\(bytes.count)"]
+        if let retryAfter = error.retryAfter { headers.add(name: "Retry-After", value: retryAfter) }
+        return Response(status: .init(statusCode: error.status), headers: headers, body: includeBody ? .bytes(bytes) : .none)
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import OCI
+
+/// A parsed request path of the pull API. Names contain `/`, so the path is matched from the right.
+enum Route: Equatable {
+    case base
+    case catalog
+    case manifest(RepositoryName, ManifestReference)
+    case blob(RepositoryName, Digest)
+    case blobUpload
+    case tags(RepositoryName)
+
+    /// Parses `path` (without its query). Unknown paths are `nil` (404); known shapes with bad
+    /// parts are the matching 400 error.
+    static func parse(_ path: String) -> Result<Route, RegistryError>? {
+        guard path == "/v2" || path.hasPrefix("/v2/") else { return nil }
+        let rest = path.dropFirst(4)
+        if rest.isEmpty { return .success(.base) }
+        if rest == "_catalog" { return .success(.catalog) }
+        if rest.hasSuffix("/tags/list") {
+            return name(rest.dropLast("/tags/list".count)).map { .tags($0) }
+        }
+        if let marker = rest.range(of: "/blobs/uploads", options: .backwards), rest[marker.upperBound...].isEmpty || rest[marker.upperBound...].hasPrefix("/") {
+            return .success(.blobUpload)
+        }
+        if let marker = rest.range(of: "/manifests/", options: .backwards) {
+            let reference = percentDecoded(rest[marker.upperBound...])
+            return name(rest[..<marker.lowerBound]).flatMap { name in
+                ManifestReference.parse(reference).map { .manifest(name, $0) }
+            }
+        }
+        if let marker = rest.range(of: "/blobs/", options: .backwards) {
+            let text = percentDecoded(rest[marker.upperBound...])
+            return name(rest[..<marker.lowerBound]).flatMap { name in
+                guard let digest = Digest(text) else { return .failure(.digestInvalid(text)) }
+                return .success(.blob(name, digest))
+            }
+        }
+        return nil
+    }
+
+    private static func name(_ text: Substring) -> Result<RepositoryName, RegistryError> {
+        guard let name = RepositoryName(text) else { return .failure(.nameInvalid(String(text))) }
+        return .success(name)
+    }
+
+    /// `%3A` for `:` is the only escape clients use in these segments; undecodable input stays as is
+    /// and then fails validation.
+    private static func percentDecoded(_ text: Substring) -> String {
+        guard text.contains("%") else { return String(text) }
+        var bytes: [UInt8] = []
+        var utf8 = Array(text.utf8)[...]
+        while let byte = utf8.popFirst() {
+            if byte == UInt8(ascii: "%"), utf8.count >= 2,
+               let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16) {
+                bytes.append(value)
+                utf8 = utf8.dropFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

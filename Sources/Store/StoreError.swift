@@ -1,0 +1,21 @@
+import OCI
+
+/// Failures of the local store. None of them is the client's fault; the cache layer decides
+/// whether to serve from upstream anyway or answer 500.
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+    case io(operation: String, path: String, errno: Int32)
+    case sizeMismatch(digest: Digest, expected: Int64, actual: Int64)
+    case digestMismatch(expected: Digest, actual: Digest)
+    case index(LMDBError)
+    case corruptRecord(key: String)
+
+    public var description: String {
+        switch self {
+        case .io(let operation, let path, let errno): "\(operation) \(path): \(systemErrorMessage(errno))"
+        case .sizeMismatch(let digest, let expected, let actual): "\(digest): expected \(expected) bytes, got \(actual)"
+        case .digestMismatch(let expected, let actual): "content does not match \(expected) (got \(actual))"
+        case .index(let error): error.description
+        case .corruptRecord(let key): "unreadable index record \(key)"
+        }
+    }
+}

@@ -1,0 +1,28 @@
+/// The YAML file as written (`Configs/stowage.yaml` documents every key). Every field is optional
+/// here; `ServeSettings` applies defaults and flags, and validates.
+public struct ConfigFile: Decodable, Sendable, Equatable {
+    public var listen: String?
+    public var logLevel: String?
+    public var storage: Storage?
+    public var upstream: Upstream?
+
+    public struct Storage: Decodable, Sendable, Equatable {
+        public var path: String?
+    }
+
+    public struct Upstream: Decodable, Sendable, Equatable {
+        public var name: String?
+        public var url: String?
+        public var repositoryPrefix: String?
+        public var username: String?
+        public var password: String?
+        public var passwordFile: String?
+        public var passwordEnv: String?
+        public var dockerConfigJSON: String?
+        public var connectTimeout: String?
+        public var responseTimeout: String?
+        public var readTimeout: String?
+    }
+
+    public init() {}
+}

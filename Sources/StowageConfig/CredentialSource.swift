@@ -1,0 +1,98 @@
+import Foundation
+import Upstream
+
+/// Where the upstream password comes from: inline, a file, an environment variable, or a
+/// Kubernetes/Docker `dockerconfigjson` (its entry for the upstream's host). At most one.
+struct CredentialSource {
+    var username: String?
+    var password: String?
+    var passwordFile: String?
+    var passwordEnv: String?
+    var dockerConfigJSON: String?
+
+    init(username: String? = nil, password: String? = nil, passwordFile: String? = nil, passwordEnv: String? = nil, dockerConfigJSON: String? = nil) {
+        self.username = username
+        self.password = password
+        self.passwordFile = passwordFile
+        self.passwordEnv = passwordEnv
+        self.dockerConfigJSON = dockerConfigJSON
+    }
+
+    init(file: ConfigFile.Upstream) {
+        self.init(username: file.username, password: file.password, passwordFile: file.passwordFile,
+                  passwordEnv: file.passwordEnv, dockerConfigJSON: file.dockerConfigJSON)
+    }
+
+    func resolve(registryHost: String, environment: [String: String]) throws(ConfigError) -> UpstreamCredentials? {
+        let given = [password != nil, passwordFile != nil, passwordEnv != nil, dockerConfigJSON != nil].filter { $0 }.count
+        guard given <= 1 else {
+            throw ConfigError(key: "upstream.password", problem: "give only one of password, passwordFile, passwordEnv and dockerConfigJSON")
+        }
+        if let path = dockerConfigJSON {
+            return try DockerConfigJSON.credentials(fromFile: path, host: registryHost, username: username)
+        }
+        let secret: String?
+        if let password {
+            secret = password
+        } else if let path = passwordFile {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ConfigError(key: "upstream.passwordFile", problem: "cannot read \(path)")
+            }
+            // A trailing newline from `echo` or an editor is not part of the secret.
+            secret = String(decoding: data, as: UTF8.self).trimmingCharacters(in: "\r\n")
+        } else if let name = passwordEnv {
+            guard let value = environment[name] else {
+                throw ConfigError(key: "upstream.passwordEnv", problem: "environment variable \(name) is not set")
+            }
+            secret = value
+        } else {
+            secret = nil
+        }
+        switch (username, secret) {
+        case (nil, nil): return nil
+        case (let user?, let secret?):
+            guard !secret.isEmpty else { throw ConfigError(key: "upstream.password", problem: "is empty") }
+            return UpstreamCredentials(username: user, password: secret)
+        case (nil, _?): throw ConfigError(key: "upstream.username", problem: "is required when a password is given")
+        case (_?, nil): throw ConfigError(key: "upstream.password", problem: "is required when a username is given (password, passwordFile, passwordEnv or dockerConfigJSON)")
+        }
+    }
+}
+
+/// Reads `{"auths": {"<host>": {"auth": base64(user:pass)} | {"username", "password"}}}`, as a file
+/// of JSON or of its base64 encoding (a license proxy's `global.replicated.dockerconfigjson`).
+enum DockerConfigJSON {
+    private struct File: Decodable {
+        struct Entry: Decodable {
+            var auth: String?
+            var username: String?
+            var password: String?
+        }
+        var auths: [String: Entry]
+    }
+
+    static func credentials(fromFile path: String, host: String, username: String?) throws(ConfigError) -> UpstreamCredentials {
+        let key = "upstream.dockerConfigJSON"
+        guard var data = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(key: key, problem: "cannot read \(path)")
+        }
+        if let decoded = Data(base64Encoded: String(decoding: data, as: UTF8.self).trimmingCharacters(in: " \r\n")) {
+            data = decoded
+        }
+        guard let file = try? JSONDecoder().decode(File.self, from: data) else {
+            throw ConfigError(key: key, problem: "\(path) is not a dockerconfigjson ({\"auths\": {…}})")
+        }
+        let candidates = [host, "https://\(host)", "http://\(host)", "https://\(host)/v1/", "https://\(host)/v2/"]
+        guard let entry = candidates.lazy.compactMap({ file.auths[$0] }).first else {
+            throw ConfigError(key: key, problem: "\(path) has no entry for \(host) (it has: \(file.auths.keys.sorted().joined(separator: ", ")))")
+        }
+        if let user = entry.username, let password = entry.password {
+            return UpstreamCredentials(username: username ?? user, password: password)
+        }
+        guard let auth = entry.auth, let decoded = Data(base64Encoded: auth).map({ String(decoding: $0, as: UTF8.self) }),
+              let colon = decoded.firstIndex(of: ":") else {
+            throw ConfigError(key: key, problem: "the entry for \(host) has no usable auth")
+        }
+        return UpstreamCredentials(username: username ?? String(decoded[..<colon]), password: String(decoded[decoded.index(after: colon)...]))
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Upstream
+
+/// Flags given on the command line; each one wins over the file.
+public struct ServeOverrides: Sendable {
+    public var listen: String?
+    public var storage: String?
+    public var logLevel: String?
+    public var upstreamURL: String?
+    public var upstreamName: String?
+    public var upstreamUsername: String?
+    public var upstreamPasswordFile: String?
+    public var upstreamPasswordEnv: String?
+    public var upstreamPrefix: String?
+    public var connectTimeout: String?
+    public var responseTimeout: String?
+
+    public init() {}
+}
+
+/// Everything `stowage serve` needs, validated. Built from the file, then the flags, then defaults.
+public struct ServeSettings: Sendable {
+    public var listenHost: String
+    public var listenPort: Int
+    public var storagePath: String
+    public var logLevel: String
+    public var upstream: UpstreamSettings
+
+    public static let defaultListen = "127.0.0.1:5000"
+    public static let defaultStorage = "Storage"
+    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    public static func resolve(file: ConfigFile, overrides: ServeOverrides, environment: [String: String]) throws(ConfigError) -> ServeSettings {
+        let listenKey = overrides.listen != nil ? "--listen" : "listen"
+        let (host, port) = try parseListen(overrides.listen ?? file.listen ?? defaultListen, key: listenKey)
+
+        let storage = overrides.storage ?? file.storage?.path ?? defaultStorage
+        guard !storage.isEmpty else { throw ConfigError(key: "storage.path", problem: "must not be empty") }
+
+        let logLevel = overrides.logLevel ?? file.logLevel ?? "info"
+        guard logLevels.contains(logLevel) else {
+            throw ConfigError(key: overrides.logLevel != nil ? "--log-level" : "logLevel", problem: "must be one of \(logLevels.joined(separator: ", "))")
+        }
+
+        let upstream = file.upstream ?? ConfigFile.Upstream()
+        guard let url = overrides.upstreamURL ?? upstream.url else {
+            throw ConfigError(key: "upstream.url", problem: "is required (or pass --upstream URL)")
+        }
+        let urlKey = overrides.upstreamURL != nil ? "--upstream" : "upstream.url"
+        let baseURL = try parseBaseURL(url, key: urlKey)
+
+        var prefix = overrides.upstreamPrefix ?? upstream.repositoryPrefix
+        if let value = prefix {
+            let trimmed = value.trimmingCharacters(in: "/")
+            prefix = trimmed.isEmpty ? nil : trimmed
+        }
+
+        var source = CredentialSource(file: upstream)
+        if let username = overrides.upstreamUsername { source.username = username }
+        if overrides.upstreamPasswordFile != nil || overrides.upstreamPasswordEnv != nil {
+            source = CredentialSource(username: source.username, passwordFile: overrides.upstreamPasswordFile, passwordEnv: overrides.upstreamPasswordEnv)
+        }
+        let credentials = try source.resolve(registryHost: hostAndPort(of: baseURL), environment: environment)
+
+        var settings = UpstreamSettings(
+            name: overrides.upstreamName ?? upstream.name ?? hostAndPort(of: baseURL),
+            baseURL: baseURL,
+            repositoryPrefix: prefix,
+            credentials: credentials
+        )
+        if let text = overrides.connectTimeout ?? upstream.connectTimeout {
+            settings.connectTimeout = try duration(text, key: overrides.connectTimeout != nil ? "--connect-timeout" : "upstream.connectTimeout")
+        }
+        if let text = overrides.responseTimeout ?? upstream.responseTimeout {
+            settings.responseHeaderTimeout = try duration(text, key: overrides.responseTimeout != nil ? "--response-timeout" : "upstream.responseTimeout")
+        }
+        if let text = upstream.readTimeout {
+            settings.readTimeout = try duration(text, key: "upstream.readTimeout")
+        }
+        return ServeSettings(listenHost: host, listenPort: port, storagePath: storage, logLevel: logLevel, upstream: settings)
+    }
+
+    static func parseListen(_ text: String, key: String) throws(ConfigError) -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":") else {
+            throw ConfigError(key: key, problem: "must be HOST:PORT, e.g. 127.0.0.1:5000 (got \"\(text)\")")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw ConfigError(key: key, problem: "must be HOST:PORT with a port from 0 to 65535 (got \"\(text)\")")
+        }
+        return (host, port)
+    }
+
+    static func parseBaseURL(_ text: String, key: String) throws(ConfigError) -> String {
+        var trimmed = text
+        while trimmed.hasSuffix("/") { trimmed.removeLast() }
+        guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+              let host = url.host, !host.isEmpty, url.query == nil else {
+            throw ConfigError(key: key, problem: "must be an http:// or https:// URL such as https://registry.example.com (got \"\(text)\")")
+        }
+        return trimmed
+    }
+
+    /// `host` or `host:port` of an already validated base URL.
+    static func hostAndPort(of baseURL: String) -> String {
+        guard let url = URL(string: baseURL), let host = url.host else { return baseURL }
+        return url.port.map { "\(host):\($0)" } ?? host
+    }
+
+    static func duration(_ text: String, key: String) throws(ConfigError) -> Duration {
+        guard let value = DurationText.parse(text), value > .zero else {
+            throw ConfigError(key: key, problem: "must be a positive duration such as 500ms, 5s or 2m (got \"\(text)\")")
+        }
+        return value
+    }
+}

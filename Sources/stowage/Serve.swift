@@ -1,0 +1,121 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Cache
+import Dispatch
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Server
+import Store
+import StowageConfig
+import Upstream
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the OCI pull API, fetching misses from the upstream.",
+        discussion: "Settings come from the YAML config (Configs/stowage.yaml documents every key); each flag overrides its key."
+    )
+
+    @Option(help: "YAML config file. Default: Configs/stowage.yaml if it exists.")
+    var config: String?
+
+    @Option(help: "Address to listen on, HOST:PORT (listen).")
+    var listen: String?
+
+    @Option(help: "Data directory (storage.path).")
+    var storage: String?
+
+    @Option(help: "Upstream registry base URL, e.g. https://proxy.example.com (upstream.url).")
+    var upstream: String?
+
+    @Option(help: "Name of the upstream in messages and logs (upstream.name).")
+    var upstreamName: String?
+
+    @Option(help: "User name for the upstream, e.g. a license proxy customer's email (upstream.username).")
+    var upstreamUsername: String?
+
+    @Option(help: "File holding the upstream password or license ID (upstream.passwordFile).")
+    var upstreamPasswordFile: String?
+
+    @Option(help: "Environment variable holding the upstream password (upstream.passwordEnv).")
+    var upstreamPasswordEnv: String?
+
+    @Option(help: "Repository prefix at the upstream, e.g. proxy/my-app (upstream.repositoryPrefix).")
+    var upstreamPrefix: String?
+
+    @Option(help: "Upstream connect timeout, e.g. 5s (upstream.connectTimeout).")
+    var connectTimeout: String?
+
+    @Option(help: "Time allowed until the upstream's response headers, e.g. 10s (upstream.responseTimeout).")
+    var responseTimeout: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (logLevel).")
+    var logLevel: String?
+
+    func run() async throws {
+        let settings: ServeSettings
+        do {
+            settings = try loadSettings()
+        } catch {
+            FileHandle.standardError.write(Data("stowage: bad configuration: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        var logger = Logger(label: "stowage")
+        logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
+
+        let store: ContentStore
+        do {
+            store = try ContentStore(root: settings.storagePath, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("stowage: cannot open storage \(settings.storagePath): \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        let httpClient = RegistryClient.makeHTTPClient(settings: settings.upstream)
+        let client = RegistryClient(httpClient: httpClient, settings: settings.upstream, logger: logger)
+        let cache = PullThroughCache(store: store, client: client, upstreamName: settings.upstream.name, logger: logger)
+        let server = RegistryServer(cache: cache, group: MultiThreadedEventLoopGroup.singleton, threadPool: NIOThreadPool.singleton, logger: logger)
+
+        let serving = Task {
+            try await server.run(host: settings.listenHost, port: settings.listenPort) { address in
+                let line = "stowage: serving on http://\(address.ipAddress ?? settings.listenHost):\(address.port ?? settings.listenPort) (upstream \(settings.upstream.name), storage \(settings.storagePath))\n"
+                FileHandle.standardOutput.write(Data(line.utf8))
+            }
+        }
+        let signals = ShutdownSignals { serving.cancel() }
+        defer { signals.cancel() }
+        do {
+            try await serving.value
+        } catch is CancellationError {
+            logger.notice("shutting down")
+        } catch {
+            try? await httpClient.shutdown()
+            FileHandle.standardError.write(Data("stowage: cannot serve on \(settings.listenHost):\(settings.listenPort): \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        try? await httpClient.shutdown()
+    }
+
+    private func loadSettings() throws(ConfigError) -> ServeSettings {
+        let path = config ?? "Configs/stowage.yaml"
+        let file: ConfigFile
+        if config == nil && !FileManager.default.fileExists(atPath: path) {
+            file = ConfigFile()
+        } else {
+            file = try ConfigLoader.load(path: path)
+        }
+        var overrides = ServeOverrides()
+        overrides.listen = listen
+        overrides.storage = storage
+        overrides.logLevel = logLevel
+        overrides.upstreamURL = upstream
+        overrides.upstreamName = upstreamName
+        overrides.upstreamUsername = upstreamUsername
+        overrides.upstreamPasswordFile = upstreamPasswordFile
+        overrides.upstreamPasswordEnv = upstreamPasswordEnv
+        overrides.upstreamPrefix = upstreamPrefix
+        overrides.connectTimeout = connectTimeout
+        overrides.responseTimeout = responseTimeout
+        return try ServeSettings.resolve(file: file, overrides: overrides, environment: ProcessInfo.processInfo.environment)
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// The harness's protocol-faithful fake registry (`faultyupstream.py`), for faults a real registry
+/// cannot produce on demand: 429s, wrong bytes, dropped and trickling bodies, hangs, redirects.
+final class FaultyUpstream: Sendable {
+    struct Info: Decodable, Sendable {
+        let port: Int
+        let redirectHost: String
+        let images: [SeededImage]
+    }
+
+    struct Request: Decodable, Sendable {
+        let method: String
+        let path: String
+        let host: String?
+        let authorization: Bool
+    }
+
+    let info: Info
+    private let process: ChildProcess
+
+    var url: String { "http://127.0.0.1:\(info.port)" }
+
+    private init(info: Info, process: ChildProcess) {
+        self.info = info
+        self.process = process
+    }
+
+    static func start(extra: [String] = []) async throws -> FaultyUpstream {
+        let dir = Paths.temporaryDirectory("faulty")
+        let arguments = [Paths.harness + "/faultyupstream.py", "--user", UpstreamRegistry.user, "--password", UpstreamRegistry.password] + extra
+        let process = try ChildProcess("/usr/bin/env", ["python3"] + arguments, logPath: dir + "/faulty.log")
+        guard let line = await process.readLine(timeout: .seconds(60)) else { throw HarnessError("faultyupstream.py did not start") }
+        return FaultyUpstream(info: try JSONDecoder().decode(Info.self, from: Data(line.utf8)), process: process)
+    }
+
+    func image(_ repository: String) -> SeededImage { info.images.named(repository) }
+
+    /// Requests the fake received, optionally only those whose path contains `fragment`.
+    func requests(containing fragment: String = "") async throws -> [Request] {
+        let result = try await HTTP.get(url + "/_requests")
+        return try JSONDecoder().decode([Request].self, from: Data(result.body)).filter { $0.path.contains(fragment) }
+    }
+}

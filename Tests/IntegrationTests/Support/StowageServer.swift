@@ -1,0 +1,48 @@
+import Foundation
+
+/// The built `stowage serve`, on a free loopback port, with its own (or a given) data directory.
+final class StowageServer: Sendable {
+    let url: String
+    let port: Int
+    let storage: String
+    private let process: ChildProcess
+
+    var pid: Int32 { process.pid }
+    var logPath: String { process.logPath }
+
+    private init(url: String, port: Int, storage: String, process: ChildProcess) {
+        self.url = url
+        self.port = port
+        self.storage = storage
+        self.process = process
+    }
+
+    /// Starts Stowage against `upstream` with the license-style credentials, plus `extra` flags.
+    static func start(upstream: String, storage: String? = nil, credentials: Bool = true, extra: [String] = []) async throws -> StowageServer {
+        let storage = storage ?? Paths.temporaryDirectory("storage")
+        var arguments = ["serve", "--listen", "127.0.0.1:0", "--storage", storage, "--upstream", upstream, "--log-level", "debug"]
+        var environment = ProcessInfo.processInfo.environment
+        if credentials {
+            arguments += ["--upstream-username", UpstreamRegistry.user, "--upstream-password-env", "STOWAGE_TEST_LICENSE"]
+            environment["STOWAGE_TEST_LICENSE"] = UpstreamRegistry.password
+        }
+        // Flags only: the repository's Configs/stowage.yaml must not leak into tests.
+        arguments += ["--config", Paths.harness + "/empty-config.yaml"]
+        let process = try ChildProcess(Paths.stowage, arguments + extra, logPath: storage + ".stowage.log", environment: environment)
+        guard let line = await process.readLine(timeout: .seconds(30)), let range = line.range(of: "http://") else {
+            throw HarnessError("stowage did not start; see \(storage).stowage.log")
+        }
+        let url = String(line[range.lowerBound...].prefix { $0 != " " })
+        guard let port = Int(url.split(separator: ":").last ?? "") else { throw HarnessError("no port in \(line)") }
+        return StowageServer(url: url, port: port, storage: storage, process: process)
+    }
+
+    /// `host:port`, as clients name the registry.
+    var host: String { "127.0.0.1:\(port)" }
+
+    func stop() async { await process.stop() }
+    func kill9() async { await process.stop(grace: .zero) }
+
+    /// Everything Stowage logged so far.
+    func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import StowageConfig
+import Testing
+import Upstream
+
+@Suite struct ServeSettingsTests {
+    func settings(_ yaml: String, _ overrides: ServeOverrides = ServeOverrides(), environment: [String: String] = [:]) throws -> ServeSettings {
+        try ServeSettings.resolve(file: try ConfigLoader.parse(yaml), overrides: overrides, environment: environment)
+    }
+
+    func error(_ yaml: String, _ overrides: ServeOverrides = ServeOverrides(), environment: [String: String] = [:]) -> ConfigError? {
+        do {
+            _ = try settings(yaml, overrides, environment: environment)
+            return nil
+        } catch let error as ConfigError {
+            return error
+        } catch {
+            return ConfigError(key: "?", problem: "\(error)")
+        }
+    }
+
+    @Test func theShippedExampleConfigIsValid() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/Configs/stowage.yaml"
+        let resolved = try ServeSettings.resolve(file: try ConfigLoader.load(path: path), overrides: ServeOverrides(), environment: [:])
+        #expect(resolved.listenHost == "127.0.0.1")
+        #expect(resolved.listenPort == 5000)
+        #expect(resolved.storagePath == "Storage")
+        #expect(resolved.upstream.baseURL == "https://registry-1.docker.io")
+    }
+
+    @Test func flagsWinOverTheFile() throws {
+        var overrides = ServeOverrides()
+        overrides.listen = "0.0.0.0:6000"
+        overrides.upstreamURL = "http://127.0.0.1:9/"
+        overrides.upstreamPrefix = "/proxy/my-app/"
+        let resolved = try settings("listen: 127.0.0.1:5000\nupstream: {url: https://a.example}", overrides)
+        #expect(resolved.listenHost == "0.0.0.0")
+        #expect(resolved.listenPort == 6000)
+        #expect(resolved.upstream.baseURL == "http://127.0.0.1:9")
+        #expect(resolved.upstream.repositoryPrefix == "proxy/my-app")
+    }
+
+    @Test func aPasswordFileLosesItsTrailingNewline() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("license-\(UUID())").path
+        try "lic_123\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let resolved = try settings("upstream: {url: https://p.example, username: me@example.com, passwordFile: \(path)}")
+        #expect(resolved.upstream.credentials?.username == "me@example.com")
+        #expect(resolved.upstream.credentials?.password == "lic_123")
+    }
+
+    @Test func aPasswordComesFromTheNamedEnvironmentVariable() throws {
+        let resolved = try settings("upstream: {url: https://p.example, username: u, passwordEnv: LICENSE}", environment: ["LICENSE": "s3cret"])
+        #expect(resolved.upstream.credentials?.password == "s3cret")
+    }
+
+    @Test func aDockerConfigJSONSuppliesTheEntryForTheUpstreamHost() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("dockerconfig-\(UUID())").path
+        let auth = Data("customer@example.com:lic_42".utf8).base64EncodedString()
+        let json = #"{"auths":{"other.example":{"auth":"eDp5"},"proxy.example.com":{"auth":"\#(auth)"}}}"#
+        try Data(json.utf8).base64EncodedString().write(toFile: path, atomically: true, encoding: .utf8)
+        let resolved = try settings("upstream: {url: https://proxy.example.com, dockerConfigJSON: \(path)}")
+        #expect(resolved.upstream.credentials?.username == "customer@example.com")
+        #expect(resolved.upstream.credentials?.password == "lic_42")
+    }
+
+    @Test func anUnknownKeyIsNamed() {
+        #expect(error("upstream: {url: https://a.example, pasword: x}")?.key == "upstream.pasword")
+        #expect(error("listn: 1.2.3.4:5")?.key == "listn")
+    }
+
+    @Test func aMissingUpstreamIsNamed() {
+        #expect(error("listen: 127.0.0.1:5000")?.key == "upstream.url")
+    }
+
+    @Test(arguments: ["ftp://x", "not a url", "https://", "http://h?x=1"])
+    func aBadUpstreamURLIsNamed(_ url: String) {
+        #expect(error("upstream: {url: \"\(url)\"}")?.key == "upstream.url")
+    }
+
+    @Test(arguments: ["5000", "host:", "host:99999", ":80"])
+    func aBadListenAddressIsNamed(_ listen: String) {
+        #expect(error("listen: \"\(listen)\"\nupstream: {url: https://a.example}")?.key == "listen")
+    }
+
+    @Test func aBadDurationIsNamed() {
+        #expect(error("upstream: {url: https://a.example, connectTimeout: soon}")?.key == "upstream.connectTimeout")
+    }
+
+    @Test func twoPasswordSourcesAreRefused() {
+        #expect(error("upstream: {url: https://a.example, username: u, password: p, passwordEnv: E}", environment: ["E": "x"])?.key == "upstream.password")
+    }
+
+    @Test func aUsernameWithoutPasswordIsRefused() {
+        #expect(error("upstream: {url: https://a.example, username: u}")?.key == "upstream.password")
+    }
+
+    @Test func anUnsetPasswordVariableIsNamed() {
+        #expect(error("upstream: {url: https://a.example, username: u, passwordEnv: NOPE}")?.key == "upstream.passwordEnv")
+    }
+
+    @Test func invalidYAMLIsReported() {
+        #expect(error("upstream: [unclosed") != nil)
+    }
+
+    @Test func durationsAcceptCommonUnits() {
+        #expect(DurationText.parse("500ms") == .milliseconds(500))
+        #expect(DurationText.parse("5s") == .seconds(5))
+        #expect(DurationText.parse("2m") == .seconds(120))
+        #expect(DurationText.parse("1.5") == .milliseconds(1500))
+        #expect(DurationText.parse("-1s") == nil)
+        #expect(DurationText.parse("soon") == nil)
+    }
+}

@@ -13,10 +13,12 @@ public enum DurationText {
 }
 
 extension String {
+    /// Trims any of `set`'s scalars from both ends (scalars, so "\r\n" is two of them).
     func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let c = s.first, set.contains(c) { s.removeFirst() }
-        while let c = s.last, set.contains(c) { s.removeLast() }
+        let scalars = Set(set.unicodeScalars)
+        var s = Substring(self).unicodeScalars
+        while let c = s.first, scalars.contains(c) { s.removeFirst() }
+        while let c = s.last, scalars.contains(c) { s.removeLast() }
         return String(s)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 import Testing
 
 /// Every failure reaches the client as an OCI error that keeps its meaning.

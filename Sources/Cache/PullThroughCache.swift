@@ -115,6 +115,18 @@ public final class PullThroughCache: Sendable {
         return .download(BlobDownload(upstream: upstream, ingest: ingest, store: store, logger: logger))
     }
 
+    /// The blob's size for a `HEAD`: from the store, or asked of the upstream without downloading.
+    public func blobSize(_ repository: RepositoryName, _ digest: Digest) async throws(RegistryError) -> Int64? {
+        if let record = try storeRead({ () throws(StoreError) in try store.blob(digest) }) {
+            return record.size
+        }
+        do {
+            return try await client.blobSize(repository: repository.value, digest: digest.description)
+        } catch {
+            throw error.registryError(notFound: .blobUnknown)
+        }
+    }
+
     // MARK: Tags
 
     public func tags(_ repository: RepositoryName, query: String?) async throws(RegistryError) -> TagListing {

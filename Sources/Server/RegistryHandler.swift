@@ -76,6 +76,11 @@ struct RegistryHandler: Sendable {
             "Docker-Content-Digest": digest.description,
             "Accept-Ranges": "bytes",
         ]
+        if isHead {
+            let size = try await cache.blobSize(name, digest)
+            if let size { headers.add(name: "Content-Length", value: "\(size)") }
+            return Response(status: .ok, headers: headers)
+        }
         switch try await cache.blob(name, digest) {
         case .stored(let path, let size):
             headers.add(name: "ETag", value: "\"\(digest)\"")
@@ -83,27 +88,19 @@ struct RegistryHandler: Sendable {
             switch ByteRange.resolve(header: range, size: size) {
             case .whole:
                 headers.add(name: "Content-Length", value: "\(size)")
-                return Response(status: .ok, headers: headers, body: isHead || size == 0 ? .none : .file(path: path, first: 0, last: size - 1))
+                return Response(status: .ok, headers: headers, body: size == 0 ? .none : .file(path: path, first: 0, last: size - 1))
             case .partial(let part):
                 headers.add(name: "Content-Length", value: "\(part.count)")
                 headers.add(name: "Content-Range", value: "bytes \(part.first)-\(part.last)/\(size)")
-                return Response(status: .partialContent, headers: headers, body: isHead ? .none : .file(path: path, first: part.first, last: part.last))
+                return Response(status: .partialContent, headers: headers, body: .file(path: path, first: part.first, last: part.last))
             case .unsatisfiable:
-                var response = Response.error(RegistryError(.rangeInvalid, "range \(range ?? "") is outside the blob's \(size) bytes"), includeBody: !isHead)
+                var response = Response.error(RegistryError(.rangeInvalid, "range \(range ?? "") is outside the blob's \(size) bytes"))
                 response.headers.add(name: "Content-Range", value: "bytes */\(size)")
                 return response
             }
         case .download(let download):
+            // A miss is sent whole (200) even when a range was asked for, as RFC 9110 allows.
             if let length = download.contentLength { headers.add(name: "Content-Length", value: "\(length)") }
-            if isHead {
-                // Answering a HEAD needs only the size; the download is finished so the blob is cached.
-                do {
-                    for try await _ in download {}
-                } catch {
-                    throw RegistryError(.unknown, "fetching \(digest) from upstream \(cache.upstreamName) failed", status: 502)
-                }
-                return Response(status: .ok, headers: headers)
-            }
             return Response(status: .ok, headers: headers, body: .download(download))
         }
     }

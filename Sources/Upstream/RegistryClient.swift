@@ -84,6 +84,16 @@ public final class RegistryClient: Sendable {
         )
     }
 
+    /// The blob's size from a `HEAD`, without downloading it; nil when the upstream does not say.
+    public func blobSize(repository: String, digest: String) async throws(UpstreamError) -> Int64? {
+        let upstreamRepository = settings.upstreamRepository(repository)
+        let response = try await send(.HEAD, path: "/v2/\(upstreamRepository)/blobs/\(digest)", scope: pullScope(upstreamRepository))
+        // A redirect to storage still proves the upstream has the blob; its size is then unknown.
+        if (300..<400).contains(Int(response.status.code)) { return nil }
+        try await requireSuccess(response)
+        return response.headers.first(name: "Content-Length").flatMap { Int64($0) }
+    }
+
     /// `query` (`n=…&last=…`) is passed on unchanged.
     public func tags(repository: String, query: String?) async throws(UpstreamError) -> UpstreamListing {
         let upstreamRepository = settings.upstreamRepository(repository)

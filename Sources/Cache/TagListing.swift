@@ -9,20 +9,19 @@ public struct TagListing: Sendable {
     /// A relative `Link` header for the next page, if the upstream has one.
     public let link: String?
 
-    private struct Page: Codable {
+    private struct Page: Decodable {
         var name: String
         var tags: [String]?
     }
 
     init(upstream: UpstreamListing, repository: RepositoryName) throws(RegistryError) {
-        guard var page = try? JSONDecoder().decode(Page.self, from: Data(upstream.bytes)) else {
+        guard let page = try? JSONDecoder().decode(Page.self, from: Data(upstream.bytes)) else {
             throw RegistryError(.unknown, "upstream sent an unreadable tag list", status: 502)
         }
-        // A prefixed upstream (a license proxy's `proxy/<app>/…`) names its own path here.
-        page.name = repository.value
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        body = (try? Array(encoder.encode(page))) ?? []
+        // A prefixed upstream (a license proxy's `proxy/<app>/…`) names its own path here; the
+        // client's name replaces it. Written by hand to keep distribution's key order.
+        let tags = (page.tags ?? []).map { "\"\(jsonEscaped($0))\"" }.joined(separator: ",")
+        body = Array(#"{"name":"\#(jsonEscaped(repository.value))","tags":[\#(tags)]}"#.utf8)
         link = upstream.link.flatMap { Self.rewriteLink($0, repository: repository) }
     }
 

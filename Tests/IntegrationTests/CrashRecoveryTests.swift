@@ -23,10 +23,10 @@ import Testing
         let restarted = try await StowageServer.start(upstream: faulty.url, storage: stowage.storage)
         defer { Task { await restarted.stop() } }
         #expect(try FileManager.default.contentsOfDirectory(atPath: ingest).isEmpty)
-        let before = try await faulty.requests(containing: "/v2/slow/app/blobs/").count
+        let before = try await faulty.fetches(containing: "/v2/slow/app/blobs/")
         let result = try await HTTP.get("\(restarted.url)/v2/slow/app/blobs/\(blob.digest)")
         #expect(result.status == 200)
         #expect(result.body.count == Int(blob.size))
-        #expect(try await faulty.requests(containing: "/v2/slow/app/blobs/").count == before + 1, "the partial blob must not have been kept")
+        #expect(try await faulty.fetches(containing: "/v2/slow/app/blobs/") == before + 1, "the partial blob must not have been kept")
     }
 }

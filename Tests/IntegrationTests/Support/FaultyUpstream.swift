@@ -36,6 +36,12 @@ final class FaultyUpstream: Sendable {
 
     func image(_ repository: String) -> SeededImage { info.images.named(repository) }
 
+    /// Authenticated GETs whose path contains `fragment`: the fetches Stowage made (a first request
+    /// of each Stowage process also meets a 401 challenge, which this leaves out).
+    func fetches(containing fragment: String) async throws -> Int {
+        try await requests(containing: fragment).filter { $0.method == "GET" && $0.authorization }.count
+    }
+
     /// Requests the fake received, optionally only those whose path contains `fragment`.
     func requests(containing fragment: String = "") async throws -> [Request] {
         let result = try await HTTP.get(url + "/_requests")

@@ -15,13 +15,14 @@ enum Skopeo {
         return out
     }
 
-    /// Files whose sha256 is not their name, and the digests expected but missing.
+    /// Files whose sha256 is not their name, and the digests expected but missing. With `--all`,
+    /// skopeo names an index's child manifests `<hex>.manifest.json`.
     static func verify(_ directory: String, expecting digests: [String]) throws -> [String] {
         var problems: [String] = []
         for digest in digests {
             let hex = String(digest.dropFirst("sha256:".count))
-            let path = directory + "/" + hex
-            guard FileManager.default.fileExists(atPath: path) else {
+            let candidates = [directory + "/" + hex, directory + "/" + hex + ".manifest.json"]
+            guard let path = candidates.first(where: FileManager.default.fileExists(atPath:)) else {
                 problems.append("missing \(digest)")
                 continue
             }

@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Store", dependencies: [
             "OCI", "CLMDB", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: strict),
+        ], exclude: ["README.md"], swiftSettings: strict),
         // Registry client: challenges, Basic/Bearer auth, token cache, typed errors.
         .target(name: "Upstream", dependencies: [
             "OCI",

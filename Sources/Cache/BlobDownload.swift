@@ -7,10 +7,11 @@ import Upstream
 
 /// A blob miss, streamed to one client while it is written to `ingest/` and hashed.
 ///
-/// The last chunk is held back until the whole blob has been verified and committed: a client
-/// never receives the complete body of a blob whose digest did not match (its connection is cut
-/// short instead, so it retries), and a later request is then served from the committed file.
-/// If the client stops reading, the download is abandoned and nothing is committed.
+/// The last chunk is held back until the whole blob has been verified: a client never receives
+/// the complete body of a blob whose size or digest did not match (its connection is cut short
+/// instead, so it retries). Once the client has the verified bytes, the blob is made durable and
+/// committed, so a later request is served from the file. If the client stops reading, the
+/// download is abandoned and nothing is committed.
 public struct BlobDownload: AsyncSequence {
     public typealias Element = ByteBuffer
 
@@ -38,23 +39,35 @@ public struct BlobDownload: AsyncSequence {
         let store: ContentStore
         let logger: Logger
         var heldBack: ByteBuffer?
-        var finished = false
+        var state = State.streaming
+
+        enum State { case streaming, verified, done }
 
         public mutating func next() async throws -> ByteBuffer? {
-            guard !finished else { return nil }
             do {
-                while let chunk = try await body.next() {
-                    try chunk.withUnsafeReadableBytes { bytes throws(StoreError) in try ingest.append(bytes) }
-                    let previous = heldBack
-                    heldBack = chunk
-                    if let previous { return previous }
+                switch state {
+                case .done:
+                    return nil
+                case .verified:
+                    // The client has every byte; make the blob durable and record it.
+                    state = .done
+                    try await store.commit(ingest)
+                    logger.info("cached blob", metadata: ["digest": "\(ingest.digest)", "size": "\(ingest.bytesWritten)"])
+                    return nil
+                case .streaming:
+                    while let chunk = try await body.next() {
+                        try chunk.withUnsafeReadableBytes { bytes throws(StoreError) in try ingest.append(bytes) }
+                        let previous = heldBack
+                        heldBack = chunk
+                        if let previous { return previous }
+                    }
+                    try ingest.verify()
+                    state = .verified
+                    if let last = heldBack { return last }
+                    return try await next()
                 }
-                finished = true
-                try await store.commit(ingest)
-                logger.info("cached blob", metadata: ["digest": "\(ingest.digest)", "size": "\(ingest.bytesWritten)"])
-                return heldBack
             } catch {
-                finished = true
+                state = .done
                 ingest.discard()
                 logger.error("blob download failed; nothing cached", metadata: ["digest": "\(ingest.digest)", "error": "\(error)"])
                 throw error

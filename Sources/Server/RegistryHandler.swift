@@ -37,7 +37,8 @@ struct RegistryHandler: Sendable {
             case .blob(let name, let digest):
                 return try await blob(name, digest, range: request.headers.first(name: "Range"), isHead: isHead)
             case .tags(let name):
-                let listing = try await cache.tags(name, query: query)
+                let pagination = try Pagination.parse(query).get()
+                let listing = try await cache.tags(name, query: pagination.query)
                 var headers: HTTPHeaders = ["Content-Type": "application/json", "Content-Length": "\(listing.body.count)"]
                 if let link = listing.link { headers.add(name: "Link", value: link) }
                 return Response(status: .ok, headers: headers, body: isHead ? .none : .bytes(listing.body))

@@ -85,18 +85,23 @@ public final class ContentStore: Sendable {
         try BlobIngest(digest: digest, expectedSize: expectedSize, path: layout.ingestPath(named: POSIX.randomHex(bytes: 16)))
     }
 
-    /// Verifies the ingest (size, digest), makes it durable under `blobs/`, then records it.
-    /// On any failure nothing is recorded and the partial file is gone.
+    /// Verifies the ingest (size, digest) if not yet done, makes it durable under `blobs/`, then
+    /// records it. On any failure nothing is recorded and the partial file is gone.
     public func commit(_ ingest: BlobIngest) async throws(StoreError) {
-        try ingest.seal()
-        let source = ingest.path
-        let digest = ingest.digest
-        let layout = self.layout
-        try await offloaded { () throws(StoreError) in
-            let directory = layout.blobDirectory(for: digest)
-            try POSIX.makeDirectories(directory)
-            try POSIX.rename(source, layout.blobPath(for: digest))
-            try POSIX.fsyncDirectory(directory)
+        try ingest.verify()
+        let (fd, source, digest, layout) = (ingest.takeDescriptor(), ingest.path, ingest.digest, self.layout)
+        do {
+            try await offloaded { () throws(StoreError) in
+                defer { close(fd) }
+                try POSIX.fsync(fd, path: source)
+                let directory = layout.blobDirectory(for: digest)
+                try POSIX.makeDirectories(directory)
+                try POSIX.rename(source, layout.blobPath(for: digest))
+                try POSIX.fsyncDirectory(directory)
+            }
+        } catch {
+            ingest.discard()
+            throw error
         }
         ingest.committed = true
         let record = BlobRecord(size: ingest.bytesWritten, storedAt: now())

@@ -2,11 +2,11 @@ import Glibc
 import OCI
 
 /// A blob download in flight: bytes are appended to `ingest/<random>` and hashed as they arrive.
-/// `seal()` checks size and digest and makes the file durable; only `ContentStore.commit` then
-/// moves it into `blobs/` and records it. Not Sendable: one task owns an ingest.
+/// `verify()` checks size and digest; only `ContentStore.commit` then makes the file durable, moves
+/// it into `blobs/` and records it. Not Sendable: one task owns an ingest.
 ///
-/// States: writing → sealed (verified, fsynced, closed) → committed by the store;
-/// or, from any state, discarded (file unlinked). The index never names an ingest file.
+/// States: writing → verified → committed by the store; or, from any state, discarded (file
+/// unlinked). The index never names an ingest file. See README.md beside this module.
 public final class BlobIngest {
     public let digest: Digest
     public let expectedSize: Int64?
@@ -14,7 +14,7 @@ public final class BlobIngest {
     private var fd: Int32
     private let hasher = SHA256Hasher()
     public private(set) var bytesWritten: Int64 = 0
-    private(set) var isSealed = false
+    public private(set) var isVerified = false
 
     init(digest: Digest, expectedSize: Int64?, path: String) throws(StoreError) {
         self.digest = digest
@@ -26,7 +26,7 @@ public final class BlobIngest {
     deinit { discard() }
 
     public func append(_ bytes: UnsafeRawBufferPointer) throws(StoreError) {
-        precondition(!isSealed, "append after seal")
+        precondition(!isVerified, "append after verify")
         if let expectedSize, bytesWritten + Int64(bytes.count) > expectedSize {
             throw .sizeMismatch(digest: digest, expected: expectedSize, actual: bytesWritten + Int64(bytes.count))
         }
@@ -35,22 +35,28 @@ public final class BlobIngest {
         bytesWritten += Int64(bytes.count)
     }
 
-    /// Verifies size and digest, then fsyncs and closes the file. Throws (and discards) on mismatch.
-    func seal() throws(StoreError) {
+    /// Checks size and digest against what was asked for; on a mismatch the file is discarded.
+    /// After this no more bytes may be appended.
+    public func verify() throws(StoreError) {
+        guard !isVerified else { return }
         do throws(StoreError) {
             if let expectedSize, bytesWritten != expectedSize {
                 throw StoreError.sizeMismatch(digest: digest, expected: expectedSize, actual: bytesWritten)
             }
             let actual = hasher.finalize()
             guard actual == digest else { throw StoreError.digestMismatch(expected: digest, actual: actual) }
-            try POSIX.fsync(fd, path: path)
-            close(fd)
-            fd = -1
-            isSealed = true
+            isVerified = true
         } catch {
             discard()
             throw error
         }
+    }
+
+    /// Hands the open descriptor to the store, which fsyncs and closes it off the cooperative pool.
+    func takeDescriptor() -> Int32 {
+        precondition(isVerified, "commit before verify")
+        defer { fd = -1 }
+        return fd
     }
 
     /// Removes the partial file. Idempotent; also runs when the ingest is dropped uncommitted.

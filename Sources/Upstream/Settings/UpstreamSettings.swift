@@ -1,0 +1,61 @@
+/// How to reach one upstream registry, and how long to wait for it.
+public struct UpstreamSettings: Sendable, Equatable {
+    /// Names the upstream in logs and in every error message.
+    public var name: String
+    /// `scheme://host[:port]`, e.g. `https://registry-1.docker.io`; trailing slashes are dropped.
+    public var baseURL: String {
+        didSet { baseURL = Self.trimmingTrailingSlashes(baseURL) }
+    }
+    /// Put in front of every repository at the upstream, e.g. a license proxy's `proxy/<app-slug>`.
+    public var repositoryPrefix: String?
+    public var credentials: UpstreamCredentials?
+    /// TCP connect (and TLS handshake) to the upstream.
+    public var connectTimeout: Duration
+    /// From sending a request until its status and headers arrive; a long body may stream for longer.
+    public var responseHeaderTimeout: Duration
+    /// The longest silence between two reads, so a stalled body fails instead of hanging.
+    public var readTimeout: Duration
+
+    public init(
+        name: String,
+        baseURL: String,
+        repositoryPrefix: String? = nil,
+        credentials: UpstreamCredentials? = nil,
+        connectTimeout: Duration = .seconds(5),
+        responseHeaderTimeout: Duration = .seconds(10),
+        readTimeout: Duration = .seconds(60)
+    ) {
+        self.name = name
+        self.baseURL = Self.trimmingTrailingSlashes(baseURL)
+        self.repositoryPrefix = repositoryPrefix
+        self.credentials = credentials
+        self.connectTimeout = connectTimeout
+        self.responseHeaderTimeout = responseHeaderTimeout
+        self.readTimeout = readTimeout
+    }
+
+    /// The repository's name at the upstream: `org/api` becomes `proxy/<app-slug>/org/api` under a prefix.
+    public func upstreamRepository(_ repository: String) -> String {
+        let prefix = (repositoryPrefix ?? "").split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
+        return prefix.isEmpty ? repository : "\(prefix)/\(repository)"
+    }
+
+    /// The token scope that lets Stowage pull `repository` (the caller's name; the prefix is added here).
+    public func pullScope(_ repository: String) -> String {
+        "repository:\(upstreamRepository(repository)):pull"
+    }
+
+    private static func trimmingTrailingSlashes(_ url: String) -> String {
+        var url = Substring(url)
+        while url.hasSuffix("/") { url = url.dropLast() }
+        return String(url)
+    }
+}
+
+extension UpstreamSettings: CustomStringConvertible {
+    public var description: String {
+        let prefix = repositoryPrefix.map { " prefix \($0)" } ?? ""
+        let identity = credentials.map { " as \($0.username)" } ?? " anonymously"
+        return "upstream \(name) at \(baseURL)\(prefix)\(identity)"
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+/// `stowage serve` refuses bad configuration with a message naming the key, and exit code 2.
+@Suite struct CommandLineTests {
+    private func serve(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Paths.stowage)
+        process.arguments = ["serve", "--storage", Paths.temporaryDirectory("cli")] + arguments
+        let stderr = Pipe()
+        process.standardError = stderr
+        process.standardOutput = Pipe()
+        try process.run()
+        let text = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    private func config(_ yaml: String) throws -> String {
+        let path = Paths.temporaryDirectory("cli-config") + "/stowage.yaml"
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func anUnknownKeyExitsWith2NamingIt() throws {
+        let result = try serve(["--config", try config("upstream:\n  url: http://127.0.0.1:9\n  pasword: x\n")])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("upstream.pasword: unknown key"))
+    }
+
+    @Test func aBadFlagValueExitsWith2NamingTheFlag() throws {
+        let result = try serve(["--config", Paths.harness + "/empty-config.yaml", "--upstream", "ftp://x", "--listen", "127.0.0.1:0"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--upstream: must be an http:// or https:// URL"))
+    }
+
+    @Test func aMissingConfigFileExitsWith2() throws {
+        let result = try serve(["--config", "/nonexistent/stowage.yaml"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("/nonexistent/stowage.yaml"))
+    }
+
+    @Test func aPasswordFileThatCannotBeReadIsNamed() throws {
+        let result = try serve(["--config", Paths.harness + "/empty-config.yaml", "--upstream", "http://127.0.0.1:9",
+                                "--upstream-username", "u", "--upstream-password-file", "/nonexistent/license"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("upstream.passwordFile: cannot read /nonexistent/license"))
+    }
+}
+
+/// Secrets never reach a log line, even at debug level.
+@Suite struct SecretHygieneTests {
+    @Test func debugLogsOfATokenPullContainNoLicenseTokenOrAuthorization() async throws {
+        let upstream = try await Fixtures.tokenUpstream()
+        let stowage = try await StowageServer.start(upstream: upstream.url)
+        try Skopeo.pull(stowage.host, "app/oci:1.0")
+        _ = try await HTTP.get("\(stowage.url)/v2/app/oci/manifests/missing", headers: [acceptAll])
+        await stowage.stop()
+        let log = stowage.log()
+        #expect(log.contains("upstream request"), "debug logging was on")
+        #expect(!log.contains(UpstreamRegistry.password))
+        #expect(!log.contains(Data("\(UpstreamRegistry.user):\(UpstreamRegistry.password)".utf8).base64EncodedString()))
+        #expect(!log.contains("eyJ"), "no JWT")
+        #expect(!log.lowercased().contains("authorization:"))
+        #expect(!log.contains("Bearer "))
+    }
+}

@@ -49,26 +49,22 @@ public final class PullThroughCache: Sendable {
             let fetched = try await fetchManifest(repository, reference: tag.value, expected: nil, tag: key)
             return ManifestResult(fetched)
         }
+        let head: UpstreamManifest
         do {
-            let head = try await client.manifest(repository: repository.value, reference: tag.value, method: .head)
-            if let digest = head.digest.flatMap(Digest.init), digest == cached.digest {
-                try await storeWrite { () throws(StoreError) in try await store.touchTag(key, digest: digest) }
-                return ManifestResult(cached)
-            }
-            let fetched = try await fetchManifest(repository, reference: tag.value, expected: nil, tag: key)
-            return ManifestResult(fetched)
-        } catch let error as UpstreamError where error.allowsServingStale {
+            head = try await client.manifest(repository: repository.value, reference: tag.value, method: .head)
+        } catch let error where error.allowsServingStale {
             logger.warning("serving cached tag: upstream failed", metadata: [
                 "tag": "\(key)", "digest": "\(cached.digest)", "error": "\(error)",
             ])
             return ManifestResult(cached, staleWarning: "upstream \(upstreamName) unavailable; serving cached \(repository):\(tag)")
-        } catch let error as UpstreamError {
-            throw error.registryError(notFound: .manifestUnknown)
-        } catch let error as RegistryError {
-            throw error
         } catch {
-            throw RegistryError(.unknown, "\(error)", status: 500)
+            throw error.registryError(notFound: .manifestUnknown)
         }
+        if let digest = head.digest.flatMap(Digest.init), digest == cached.digest {
+            try await storeWrite { () throws(StoreError) in try await store.touchTag(key, digest: digest) }
+            return ManifestResult(cached)
+        }
+        return ManifestResult(try await fetchManifest(repository, reference: tag.value, expected: nil, tag: key))
     }
 
     /// GETs a manifest, checks it against `expected` (a digest reference) or the upstream's
@@ -130,16 +126,13 @@ public final class PullThroughCache: Sendable {
     // MARK: Tags
 
     public func tags(_ repository: RepositoryName, query: String?) async throws(RegistryError) -> TagListing {
+        let listing: UpstreamListing
         do {
-            let listing = try await client.tags(repository: repository.value, query: query)
-            return try TagListing(upstream: listing, repository: repository)
-        } catch let error as UpstreamError {
-            throw error.registryError(notFound: .nameUnknown)
-        } catch let error as RegistryError {
-            throw error
+            listing = try await client.tags(repository: repository.value, query: query)
         } catch {
-            throw RegistryError(.unknown, "\(error)", status: 500)
+            throw error.registryError(notFound: .nameUnknown)
         }
+        return try TagListing(upstream: listing, repository: repository)
     }
 
     // MARK: Store access with errors mapped once

@@ -1,3 +1,5 @@
+import OCI
+
 /// A manifest as the upstream answered it. The digest is the upstream's claim, unverified.
 public struct UpstreamManifest: Sendable, Equatable {
     /// `Content-Type` without parameters, e.g. `application/vnd.oci.image.index.v1+json`.
@@ -21,16 +23,7 @@ public struct UpstreamManifest: Sendable, Equatable {
 
     /// Every manifest type, always: a narrower `Accept` makes distribution answer 404 for OCI
     /// content or serve one platform's manifest in place of a list.
-    public static let acceptedMediaTypes = [
-        "application/vnd.oci.image.index.v1+json",
-        "application/vnd.oci.image.manifest.v1+json",
-        "application/vnd.docker.distribution.manifest.list.v2+json",
-        "application/vnd.docker.distribution.manifest.v2+json",
-        "application/vnd.docker.distribution.manifest.v1+prettyjws",
-        "application/vnd.docker.distribution.manifest.v1+json",
-    ]
-
-    static let acceptHeader = acceptedMediaTypes.joined(separator: ", ")
+    static let acceptHeader = ManifestMediaType.all.joined(separator: ", ")
 
     /// `application/json; charset=utf-8` → `application/json`; an absent header → "".
     static func mediaType(fromContentType contentType: String?) -> String {

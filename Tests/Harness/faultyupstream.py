@@ -1,22 +1,35 @@
-"""A protocol-faithful fake registry for faults a real registry cannot produce on demand.
+"""A protocol-faithful fake registry for the faults a real registry cannot produce on demand.
 
     python3 faultyupstream.py [--user U --password P] [--slow-seconds S]
 
-Serves one small generated OCI image under each repository below, over real HTTP/1.1 on 127.0.0.1:
+Listens on 127.0.0.1 (HTTP/1.1, Docker-Distribution-API-Version: registry/2.0, OCI JSON error
+bodies) and serves GET/HEAD /v2/, /v2/<name>/manifests/<1.0 or digest> and /v2/<name>/blobs/<digest>
+for one small OCI image per repository (imagegen.small_image, seeded by the repository name, so
+every repository has digests of its own):
+
   good/app         everything correct
-  ratelimited/app  every manifest and blob request: 429 TOOMANYREQUESTS, Retry-After: 17
-  corrupt/app      blob bytes of the right length that do not match the digest
-  dropped/app      blob headers with the full Content-Length, half the bytes, then the socket closes
-  slow/app         blob body trickled over --slow-seconds (for kill-mid-download tests)
-  hang/app         every request waits 60 s before answering
-  redirect/app     blob GET: 307 to a second listener (another loopback host) serving /blobdata/<digest>
-GET /_requests lists what arrived ({method, path, host, authorization}); POST /_reset clears it.
-Prints {"port", "redirectHost", "images"} once ready; exits on SIGTERM or when stdin closes.
+  ratelimited/app  every manifest and blob request: 429 TOOMANYREQUESTS with Retry-After: 17
+  corrupt/app      blob GET: the right length, but every byte flipped (the digest does not match)
+  dropped/app      blob GET: headers with the full Content-Length, half the body, then the socket closes
+  slow/app         blob GET: headers, then the body trickled over --slow-seconds (default 4)
+  hang/app         any request waits 60 s before it is answered
+  redirect/app     blob GET: 307 to http://<redirectHost>/blobdata/<digest>, a second listener on
+                   127.0.0.2 (on 127.0.0.1 if that cannot bind) that serves the bytes
+
+With --user/--password every /v2 request without those Basic credentials gets 401 and
+`WWW-Authenticate: Basic realm="faulty"`. Every request on either listener is recorded as
+{"method", "path", "host", "authorization": whether an Authorization header came}: GET /_requests
+lists them, POST /_reset clears them. Once listening it prints one JSON line
+
+    {"port": P, "redirectHost": "127.0.0.2:P2", "images": [imagegen's image shape, one per repository]}
+
+and runs until SIGTERM or until its stdin closes.
 """
 import argparse
 import base64
 import json
 import os
+import re
 import signal
 import socket
 import sys
@@ -27,139 +40,183 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import imagegen
 
 REPOSITORIES = ["good/app", "ratelimited/app", "corrupt/app", "dropped/app", "slow/app", "hang/app", "redirect/app"]
+HANG_SECONDS = 60
+TRICKLE_STEPS = 40
+FLIP = bytes(255 - value for value in range(256))
+ROUTE = re.compile(r"^/v2/(?P<name>.+)/(?P<kind>manifests|blobs)/(?P<reference>[^/]+)$")
 
 
-class State:
-    def __init__(self, args):
-        self.args = args
-        self.images = {}
-        self.blobs = {}
-        self.manifests = {}
-        for repository in REPOSITORIES:
-            image = imagegen.single_image(repository, layer_size=2 << 20 if repository == "slow/app" else 256 << 10)
-            self.images[repository] = image
-            digest = imagegen.sha256(image.manifest)
-            self.manifests[(repository, image.tag)] = self.manifests[(repository, digest)] = image
-            for data, _ in image.blobs:
-                self.blobs[imagegen.sha256(data)] = data
-        self.requests = []
-        self.lock = threading.Lock()
+class Fake:
+    """The images, the credentials and the record of requests, shared by both listeners."""
+
+    def __init__(self, user, password, slow_seconds):
+        self.authorization = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode() if user else None
+        self.slow_seconds = slow_seconds
+        self.images = {repository: imagegen.small_image(repository, layer_size=(1 << 20) if repository == "slow/app" else 256 << 10)
+                       for repository in REPOSITORIES}
+        self.blobs = {repository: {imagegen.digest_of(data): data for data, _ in image.all_blobs()}
+                      for repository, image in self.images.items()}
         self.redirect_host = None
+        self.lock = threading.Lock()
+        self.requests = []
+
+    def manifest(self, repository, reference):
+        image = self.images[repository]
+        return image if reference in (image.tag, image.digest) else None
 
     def record(self, handler):
         with self.lock:
             self.requests.append({"method": handler.command, "path": handler.path, "host": handler.headers.get("Host"),
-                                  "authorization": handler.headers.get("Authorization") is not None})
+                                  "authorization": "Authorization" in handler.headers})
+
+    def recorded(self):
+        with self.lock:
+            return list(self.requests)
+
+    def reset(self):
+        with self.lock:
+            self.requests.clear()
 
 
-def handler_for(state):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
 
-        def log_message(self, *args):
-            pass
+    def __init__(self, address, handler, fake):
+        super().__init__(address, handler)
+        self.fake = fake
 
-        def send(self, status, body=b"", headers=None, head=False):
-            self.send_response(status)
-            self.send_header("Docker-Distribution-API-Version", "registry/2.0")
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if not head:
-                self.wfile.write(body)
-
-        def error(self, status, code, message, headers=None):
-            body = json.dumps({"errors": [{"code": code, "message": message}]}).encode()
-            self.send(status, body, dict({"Content-Type": "application/json"}, **(headers or {})), head=self.command == "HEAD")
-
-        def do_HEAD(self):
-            self.do_GET()
-
-        def do_POST(self):
-            if self.path == "/_reset":
-                with state.lock:
-                    state.requests.clear()
-                return self.send(200)
-            self.error(405, "UNSUPPORTED", "read-only fake")
-
-        def do_GET(self):
-            if self.path == "/_requests":
-                with state.lock:
-                    return self.send(200, json.dumps(state.requests).encode(), {"Content-Type": "application/json"})
-            state.record(self)
-            if self.path.startswith("/blobdata/"):
-                data = state.blobs.get(self.path[len("/blobdata/"):])
-                return self.send(200, data, {"Content-Type": "application/octet-stream"}, head=self.command == "HEAD") if data else self.error(404, "BLOB_UNKNOWN", "no such blob")
-            if not self.check_credentials():
-                return self.error(401, "UNAUTHORIZED", "authentication required", {"WWW-Authenticate": 'Basic realm="faulty"'})
-            if self.path in ("/v2", "/v2/"):
-                return self.send(200, b"{}", {"Content-Type": "application/json"}, head=self.command == "HEAD")
-            self.route()
-
-        def check_credentials(self):
-            if not state.args.user:
-                return True
-            expected = "Basic " + base64.b64encode(f"{state.args.user}:{state.args.password}".encode()).decode()
-            return self.headers.get("Authorization") == expected
-
-        def route(self):
-            path = self.path.split("?")[0]
-            for repository in REPOSITORIES:
-                prefix = f"/v2/{repository}/"
-                if path.startswith(prefix):
-                    return self.serve(repository, path[len(prefix):])
-            self.error(404, "NAME_UNKNOWN", "repository name not known to registry")
-
-        def serve(self, repository, rest):
-            head = self.command == "HEAD"
-            if repository == "hang/app":
-                time.sleep(60)
-            if repository == "ratelimited/app":
-                return self.error(429, "TOOMANYREQUESTS", "rate limited", {"Retry-After": "17"})
-            kind, _, reference = rest.partition("/")
-            if kind == "manifests":
-                image = state.manifests.get((repository, reference))
-                if image is None:
-                    return self.error(404, "MANIFEST_UNKNOWN", "manifest unknown")
-                return self.send(200, image.manifest, {"Content-Type": image.media_type,
-                                                       "Docker-Content-Digest": imagegen.sha256(image.manifest)}, head=head)
-            if kind != "blobs" or reference not in state.blobs:
-                return self.error(404, "BLOB_UNKNOWN", "blob unknown")
-            data = state.blobs[reference]
-            headers = {"Content-Type": "application/octet-stream", "Docker-Content-Digest": reference}
-            if head:
-                return self.send(200, data, headers, head=True)
-            if repository == "corrupt/app":
-                return self.send(200, bytes(b ^ 0xFF for b in data), headers)
-            if repository == "redirect/app":
-                return self.send(307, b"", {"Location": f"http://{state.redirect_host}/blobdata/{reference}"})
-            if repository in ("dropped/app", "slow/app"):
-                self.send_response(200)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                if repository == "dropped/app":
-                    self.wfile.write(data[: len(data) // 2])
-                    self.wfile.flush()
-                    self.connection.shutdown(socket.SHUT_RDWR)
-                    self.close_connection = True
-                    return
-                steps = 50
-                for i in range(steps):
-                    self.wfile.write(data[i * len(data) // steps:(i + 1) * len(data) // steps])
-                    self.wfile.flush()
-                    time.sleep(state.args.slow_seconds / steps)
-                return
-            self.send(200, data, headers)
-
-    return Handler
+    def handle_error(self, request, client_address):
+        """Clients that hang up mid-response are part of the game; anything else is a bug worth printing."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
-def listen(host, port, handler):
-    server = ThreadingHTTPServer((host, port), handler)
-    server.daemon_threads = True
+class Handler(BaseHTTPRequestHandler):
+    """Response helpers shared by both listeners."""
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def start(self, status, headers):
+        self.send_response(status)
+        self.send_header("Docker-Distribution-API-Version", "registry/2.0")
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+
+    def reply(self, status, body=b"", headers=None):
+        """A complete response; a HEAD gets the headers (and Content-Length) without the body."""
+        self.start(status, dict(headers or {}, **{"Content-Length": str(len(body))}))
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def error(self, status, code, message, headers=None):
+        body = json.dumps({"errors": [{"code": code, "message": message}]}).encode()
+        self.reply(status, body, dict(headers or {}, **{"Content-Type": "application/json"}))
+
+    def discard_body(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def blob(self, data, digest):
+        self.reply(200, data, {"Content-Type": "application/octet-stream", "Docker-Content-Digest": digest})
+
+
+class RegistryHandler(Handler):
+    """The registry API on the main listener, with each repository's fault."""
+
+    def do_GET(self):
+        if self.path == "/_requests":
+            return self.reply(200, json.dumps(self.server.fake.recorded()).encode(), {"Content-Type": "application/json"})
+        self.server.fake.record(self)
+        if not self.path.startswith("/v2"):
+            return self.error(404, "NOT_FOUND", "no such endpoint")
+        if self.server.fake.authorization and self.headers.get("Authorization") != self.server.fake.authorization:
+            return self.error(401, "UNAUTHORIZED", "authentication required", {"WWW-Authenticate": 'Basic realm="faulty"'})
+        if self.path in ("/v2", "/v2/"):
+            return self.reply(200, b"{}", {"Content-Type": "application/json"})
+        route = ROUTE.match(self.path.split("?")[0])
+        if not route:
+            return self.error(404, "NOT_FOUND", "no such endpoint")
+        if route["name"] not in self.server.fake.images:
+            return self.error(404, "NAME_UNKNOWN", "repository name not known to registry")
+        self.serve(route["name"], route["kind"], route["reference"])
+
+    do_HEAD = do_GET
+
+    def do_POST(self):
+        self.discard_body()
+        if self.path == "/_reset":
+            self.server.fake.reset()
+            return self.reply(200, b"{}", {"Content-Type": "application/json"})
+        self.unsupported()
+
+    def unsupported(self):
+        self.server.fake.record(self)
+        self.close_connection = True
+        self.error(405, "UNSUPPORTED", "this fake registry is read-only")
+
+    do_PUT = do_PATCH = do_DELETE = unsupported
+
+    def serve(self, repository, kind, reference):
+        fake = self.server.fake
+        if repository == "hang/app":
+            time.sleep(HANG_SECONDS)
+        if repository == "ratelimited/app":
+            return self.error(429, "TOOMANYREQUESTS", "too many requests", {"Retry-After": "17"})
+        if kind == "manifests":
+            image = fake.manifest(repository, reference)
+            if image is None:
+                return self.error(404, "MANIFEST_UNKNOWN", "manifest unknown")
+            return self.reply(200, image.manifest, {"Content-Type": image.media_type, "Docker-Content-Digest": image.digest})
+        data = fake.blobs[repository].get(reference)
+        if data is None:
+            return self.error(404, "BLOB_UNKNOWN", "blob unknown to registry")
+        if self.command == "HEAD" or repository in ("good/app", "hang/app"):
+            return self.blob(data, reference)
+        if repository == "corrupt/app":
+            return self.blob(data.translate(FLIP), reference)
+        if repository == "redirect/app":
+            return self.reply(307, b"", {"Location": f"http://{fake.redirect_host}/blobdata/{reference}"})
+        self.start(200, {"Content-Type": "application/octet-stream", "Docker-Content-Digest": reference,
+                         "Content-Length": str(len(data))})
+        if repository == "dropped/app":
+            self.wfile.write(data[:len(data) // 2])
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.close_connection = True
+            return
+        for step in range(TRICKLE_STEPS):
+            self.wfile.write(data[step * len(data) // TRICKLE_STEPS:(step + 1) * len(data) // TRICKLE_STEPS])
+            self.wfile.flush()
+            time.sleep(fake.slow_seconds / TRICKLE_STEPS)
+
+
+class BlobDataHandler(Handler):
+    """The redirect target: /blobdata/<digest> of redirect/app, no credentials asked for."""
+
+    def do_GET(self):
+        self.server.fake.record(self)
+        digest = self.path.removeprefix("/blobdata/")
+        data = self.server.fake.blobs["redirect/app"].get(digest)
+        if data is None:
+            return self.error(404, "BLOB_UNKNOWN", "blob unknown")
+        self.blob(data, digest)
+
+    do_HEAD = do_GET
+
+
+def listen(addresses, handler, fake):
+    """A server on the first of `addresses` that binds, serving on a thread of its own."""
+    *preferred, last = addresses
+    for address in preferred:
+        try:
+            server = Server(address, handler, fake)
+            break
+        except OSError:
+            continue
+    else:
+        server = Server(last, handler, fake)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -168,21 +225,23 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--user")
     parser.add_argument("--password")
-    parser.add_argument("--slow-seconds", type=float, default=4.0)
+    parser.add_argument("--slow-seconds", type=float, default=4.0, help="how long slow/app trickles a blob body")
     args = parser.parse_args()
-    state = State(args)
-    handler = handler_for(state)
-    server = listen("127.0.0.1", 0, handler)
+    if (args.user is None) != (args.password is None):
+        parser.error("--user and --password go together")
+    fake = Fake(args.user, args.password, args.slow_seconds)
+    server = listen([("127.0.0.1", 0)], RegistryHandler, fake)
+    port = server.server_address[1]
+    redirect = listen([("127.0.0.2", port), ("127.0.0.2", 0), ("127.0.0.1", 0)], BlobDataHandler, fake)
+    fake.redirect_host = "%s:%d" % redirect.server_address
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    print(json.dumps({"port": port, "redirectHost": fake.redirect_host,
+                      "images": [image.describe() for image in fake.images.values()]}), flush=True)
     try:
-        other = listen("127.0.0.2", 0, handler)
-    except OSError:
-        other = listen("127.0.0.1", 0, handler)
-    state.redirect_host = f"{other.server_address[0]}:{other.server_address[1]}"
-    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
-    images = [image.describe() for image in state.images.values()]
-    print(json.dumps({"port": server.server_address[1], "redirectHost": state.redirect_host, "images": images}), flush=True)
-    sys.stdin.read()
-    os._exit(0)
+        while os.read(0, 4096):
+            pass
+    except (KeyboardInterrupt, OSError):
+        pass
 
 
 if __name__ == "__main__":

@@ -53,8 +53,6 @@ final class UpstreamRegistry: Sendable {
     }
 
     func stop() async { await process.stop() }
-    func pause() { process.signal(SIGSTOP) }
-    func resume() { process.signal(SIGCONT) }
 }
 
 struct HarnessError: Error, CustomStringConvertible {

@@ -1,5 +1,4 @@
 import Cache
-import Logging
 import NIOHTTP1
 import OCI
 
@@ -22,16 +21,14 @@ struct RegistryHandler: Sendable {
             response.headers.add(name: "Allow", value: "GET, HEAD")
             return response
         }
-        if case .blobUpload = route {
-            return .error(.unsupported("Stowage is a pull-through cache: pushing is not supported"))
-        }
         let isHead = request.method == .HEAD
         do throws(RegistryError) {
             switch route {
             case .base:
                 return Response(status: .ok, headers: ["Content-Type": "application/json", "Content-Length": "2"], body: isHead ? .none : .bytes(Array("{}".utf8)))
             case .catalog:
-                throw RegistryError.unsupported("the catalog is not available yet")
+                // Not served yet: a 404 tells clients (Harbor's replication, for one) to do without it.
+                throw RegistryError(.unsupported, "this Stowage does not serve the catalog", status: 404)
             case .manifest(let name, let reference):
                 return try await manifest(name, reference, accept: request.headers["Accept"], isHead: isHead, ifNoneMatch: request.headers["If-None-Match"])
             case .blob(let name, let digest):
@@ -43,7 +40,7 @@ struct RegistryHandler: Sendable {
                 if let link = listing.link { headers.add(name: "Link", value: link) }
                 return Response(status: .ok, headers: headers, body: isHead ? .none : .bytes(listing.body))
             case .blobUpload:
-                throw RegistryError.unsupported("pushing is not supported")
+                throw RegistryError.unsupported("Stowage is a pull-through cache: pushing is not supported")
             }
         } catch {
             return .error(error, includeBody: !isHead)

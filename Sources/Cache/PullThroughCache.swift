@@ -7,18 +7,22 @@ import Upstream
 /// otherwise fetches from the upstream, verifies, stores and answers.
 ///
 /// - Manifests by digest are immutable: a hit never contacts the upstream.
-/// - Manifests by tag are revalidated with a `HEAD`; an unchanged digest is served from the store.
+/// - Manifests by tag are served from the store while the upstream confirmed them within `tagTTL`;
+///   after that they are revalidated with a `HEAD`, and an unchanged digest is served from the store.
 ///   When the upstream cannot answer (unreachable, timed out, 5xx, 429) the last known digest is
 ///   served with a warning.
 /// - Blobs by digest: a hit is a file; a miss is a `BlobDownload` that streams to the client while
 ///   it is written to `ingest/` and verified, and is committed only when complete and correct.
 public final class PullThroughCache: Sendable {
     public let upstreamName: String
+    /// How long a tag the upstream confirmed is served without asking again; zero asks every time.
+    public let tagTTL: Duration
     private let store: ContentStore
     private let client: RegistryClient
     private let logger: Logger
 
-    public init(store: ContentStore, client: RegistryClient, upstreamName: String, logger: Logger) {
+    public init(store: ContentStore, client: RegistryClient, upstreamName: String, tagTTL: Duration = .seconds(60), logger: Logger) {
+        self.tagTTL = tagTTL
         self.store = store
         self.client = client
         self.upstreamName = upstreamName
@@ -42,13 +46,14 @@ public final class PullThroughCache: Sendable {
 
     private func manifest(_ repository: RepositoryName, tag: Tag) async throws(RegistryError) -> ManifestResult {
         let key = TagKey(upstream: upstreamName, repository: repository, tag: tag)
-        let cached = try storeRead { () throws(StoreError) in
-            try store.tag(key).flatMap { record throws(StoreError) in try store.manifest(record.digest) }
+        let known = try storeRead { () throws(StoreError) in
+            try store.tag(key).flatMap { record throws(StoreError) in try store.manifest(record.digest).map { (record, $0) } }
         }
-        guard let cached else {
+        guard let (record, cached) = known else {
             let fetched = try await fetchManifest(repository, reference: tag.value, expected: nil, tag: key)
             return ManifestResult(fetched)
         }
+        if isFresh(record) { return ManifestResult(cached) }
         let head: UpstreamManifest
         do {
             head = try await client.manifest(repository: repository.value, reference: tag.value, method: .head)
@@ -65,6 +70,11 @@ public final class PullThroughCache: Sendable {
             return ManifestResult(cached)
         }
         return ManifestResult(try await fetchManifest(repository, reference: tag.value, expected: nil, tag: key))
+    }
+
+    /// Whether the upstream confirmed the tag recently enough to serve it without asking.
+    private func isFresh(_ record: TagRecord) -> Bool {
+        tagTTL > .zero && .seconds(now() - record.checkedAt) < tagTTL
     }
 
     /// GETs a manifest, checks it against `expected` (a digest reference) or the upstream's

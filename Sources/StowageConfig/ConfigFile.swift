@@ -22,6 +22,7 @@ public struct ConfigFile: Decodable, Sendable, Equatable {
         public var connectTimeout: String?
         public var responseTimeout: String?
         public var readTimeout: String?
+        public var tagTTL: String?
     }
 
     public init() {}

@@ -36,7 +36,7 @@ public enum ConfigLoader {
         "": ["listen", "logLevel", "storage", "upstream"],
         "storage": ["path"],
         "upstream": ["name", "url", "repositoryPrefix", "username", "password", "passwordFile", "passwordEnv",
-                     "dockerConfigJSON", "connectTimeout", "responseTimeout", "readTimeout"],
+                     "dockerConfigJSON", "connectTimeout", "responseTimeout", "readTimeout", "tagTTL"],
     ]
 
     private static func checkKeys(_ node: Node, allowed: [String: Set<String>], path: String) throws(ConfigError) {

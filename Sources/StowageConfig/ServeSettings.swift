@@ -14,6 +14,7 @@ public struct ServeOverrides: Sendable {
     public var upstreamPrefix: String?
     public var connectTimeout: String?
     public var responseTimeout: String?
+    public var tagTTL: String?
 
     public init() {}
 }
@@ -25,9 +26,12 @@ public struct ServeSettings: Sendable {
     public var storagePath: String
     public var logLevel: String
     public var upstream: UpstreamSettings
+    /// How long a tag confirmed by the upstream is served without revalidation (zero: always revalidate).
+    public var tagTTL: Duration
 
     public static let defaultListen = "127.0.0.1:5000"
     public static let defaultStorage = "Storage"
+    public static let defaultTagTTL: Duration = .seconds(60)
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
     public static func resolve(file: ConfigFile, overrides: ServeOverrides, environment: [String: String]) throws(ConfigError) -> ServeSettings {
@@ -77,7 +81,11 @@ public struct ServeSettings: Sendable {
         if let text = upstream.readTimeout {
             settings.readTimeout = try duration(text, key: "upstream.readTimeout")
         }
-        return ServeSettings(listenHost: host, listenPort: port, storagePath: storage, logLevel: logLevel, upstream: settings)
+        var tagTTL = defaultTagTTL
+        if let text = overrides.tagTTL ?? upstream.tagTTL {
+            tagTTL = try duration(text, key: overrides.tagTTL != nil ? "--tag-ttl" : "upstream.tagTTL", allowZero: true)
+        }
+        return ServeSettings(listenHost: host, listenPort: port, storagePath: storage, logLevel: logLevel, upstream: settings, tagTTL: tagTTL)
     }
 
     static func parseListen(_ text: String, key: String) throws(ConfigError) -> (String, Int) {
@@ -108,9 +116,10 @@ public struct ServeSettings: Sendable {
         return url.port.map { "\(host):\($0)" } ?? host
     }
 
-    static func duration(_ text: String, key: String) throws(ConfigError) -> Duration {
-        guard let value = DurationText.parse(text), value > .zero else {
-            throw ConfigError(key: key, problem: "must be a positive duration such as 500ms, 5s or 2m (got \"\(text)\")")
+    static func duration(_ text: String, key: String, allowZero: Bool = false) throws(ConfigError) -> Duration {
+        guard let value = DurationText.parse(text), value > .zero || (allowZero && value == .zero) else {
+            let kind = allowZero ? "a duration" : "a positive duration"
+            throw ConfigError(key: key, problem: "must be \(kind) such as 500ms, 5s or 2m (got \"\(text)\")")
         }
         return value
     }

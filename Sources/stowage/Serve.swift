@@ -50,6 +50,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Time allowed until the upstream's response headers, e.g. 10s (upstream.responseTimeout).")
     var responseTimeout: String?
 
+    @Option(help: "How long a tag the upstream confirmed is served without asking again, e.g. 60s; 0s asks every time (upstream.tagTTL).")
+    var tagTTL: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (logLevel).")
     var logLevel: String?
 
@@ -73,7 +76,7 @@ struct Serve: AsyncParsableCommand {
         }
         let httpClient = RegistryClient.makeHTTPClient(settings: settings.upstream)
         let client = RegistryClient(httpClient: httpClient, settings: settings.upstream, logger: logger)
-        let cache = PullThroughCache(store: store, client: client, upstreamName: settings.upstream.name, logger: logger)
+        let cache = PullThroughCache(store: store, client: client, upstreamName: settings.upstream.name, tagTTL: settings.tagTTL, logger: logger)
         let server = RegistryServer(cache: cache, group: MultiThreadedEventLoopGroup.singleton, threadPool: NIOThreadPool.singleton, logger: logger)
 
         let serving = Task {
@@ -116,6 +119,7 @@ struct Serve: AsyncParsableCommand {
         overrides.upstreamPrefix = upstreamPrefix
         overrides.connectTimeout = connectTimeout
         overrides.responseTimeout = responseTimeout
+        overrides.tagTTL = tagTTL
         return try ServeSettings.resolve(file: file, overrides: overrides, environment: ProcessInfo.processInfo.environment)
     }
 }

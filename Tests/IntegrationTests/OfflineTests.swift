@@ -5,7 +5,7 @@ import Testing
 @Suite struct OfflineTests {
     @Test func aCachedTagIsServedWithAWarningAndCachedDigestsAsUsualWhenTheUpstreamIsDown() async throws {
         let upstream = try await UpstreamRegistry.start(auth: .htpasswd)
-        let stowage = try await StowageServer.start(upstream: upstream.url, extra: ["--upstream-name", "vendor-proxy", "--connect-timeout", "1s"])
+        let stowage = try await StowageServer.start(upstream: upstream.url, extra: ["--upstream-name", "vendor-proxy", "--connect-timeout", "1s", "--tag-ttl", "0s"])
         defer { Task { await stowage.stop() } }
         let image = upstream.images.named("app/oci")
         try Skopeo.pull(stowage.host, "app/oci:1.0")

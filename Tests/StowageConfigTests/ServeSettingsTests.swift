@@ -102,6 +102,15 @@ import Upstream
         #expect(error("upstream: [unclosed") != nil)
     }
 
+    @Test func tagTTLDefaultsToAMinuteAndZeroMeansAlwaysRevalidate() throws {
+        #expect(try settings("upstream: {url: https://a.example}").tagTTL == .seconds(60))
+        #expect(try settings("upstream: {url: https://a.example, tagTTL: 0s}").tagTTL == .zero)
+        var overrides = ServeOverrides()
+        overrides.tagTTL = "5m"
+        #expect(try settings("upstream: {url: https://a.example, tagTTL: 0s}", overrides).tagTTL == .seconds(300))
+        #expect(error("upstream: {url: https://a.example, tagTTL: -1s}")?.key == "upstream.tagTTL")
+    }
+
     @Test func durationsAcceptCommonUnits() {
         #expect(DurationText.parse("500ms") == .milliseconds(500))
         #expect(DurationText.parse("5s") == .seconds(5))

@@ -19,9 +19,4 @@ public enum ManifestReference: Hashable, Sendable, CustomStringConvertible {
         case .digest(let digest): digest.description
         }
     }
-
-    public var digest: Digest? {
-        if case .digest(let digest) = self { return digest }
-        return nil
-    }
 }

@@ -15,7 +15,6 @@ public struct RepositoryName: Hashable, Sendable, CustomStringConvertible, Compa
     }
 
     public var description: String { value }
-    public var components: [Substring] { value.split(separator: "/") }
 
     public static func < (lhs: RepositoryName, rhs: RepositoryName) -> Bool { lhs.value < rhs.value }
 

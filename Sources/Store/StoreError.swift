@@ -7,7 +7,6 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case sizeMismatch(digest: Digest, expected: Int64, actual: Int64)
     case digestMismatch(expected: Digest, actual: Digest)
     case index(LMDBError)
-    case corruptRecord(key: String)
 
     public var description: String {
         switch self {
@@ -15,7 +14,6 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .sizeMismatch(let digest, let expected, let actual): "\(digest): expected \(expected) bytes, got \(actual)"
         case .digestMismatch(let expected, let actual): "content does not match \(expected) (got \(actual))"
         case .index(let error): error.description
-        case .corruptRecord(let key): "unreadable index record \(key)"
         }
     }
 }

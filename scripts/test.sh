@@ -4,4 +4,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build
-swift test --no-parallel "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+swift test --no-parallel "$@" 2>&1 | tee "$log" || status=$?
+# One plain closing line with the Swift Testing totals (XCTest has no tests here and reports 0).
+total=$(grep -oE 'Test run with [0-9]+ tests?' "$log" | grep -oE '[0-9]+' | tail -1 || true)
+failed=$(grep -cE '^✘ Test .* failed' "$log" || true)
+echo "tests: $(( ${total:-0} - failed )) passed, ${failed} failed"
+exit "$status"

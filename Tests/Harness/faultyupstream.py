@@ -222,6 +222,9 @@ def listen(addresses, handler, fake):
 
 
 def main():
+    # A parent that spawned us from a thread may have had SIGTERM/SIGINT blocked (Foundation's
+    # Process passes its mask on); without this, stopping us would need SIGKILL and orphan children.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--user")
     parser.add_argument("--password")

@@ -134,6 +134,9 @@ def handler_for(issuer):
 
 
 def main():
+    # A parent that spawned us from a thread may have had SIGTERM/SIGINT blocked (Foundation's
+    # Process passes its mask on); without this, stopping us would need SIGKILL and orphan children.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--certdir", required=True, help="where cert.pem is written")
     parser.add_argument("--user", required=True)

@@ -154,7 +154,9 @@ def watch_stdin():
                 pass
         except OSError:
             pass
-        os.kill(os.getpid(), signal.SIGTERM)
+        # To the main thread itself: a process-directed signal may land on this thread, and the
+        # main thread, blocked in waitpid, would then never run the handler.
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGTERM)
 
     threading.Thread(target=watch, daemon=True).start()
 
@@ -169,6 +171,9 @@ def stop(children):
 
 
 def main():
+    # A parent that spawned us from a thread may have had SIGTERM/SIGINT blocked (Foundation's
+    # Process passes its mask on); without this, stopping us would need SIGKILL and orphan children.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dir", required=True, help="registry data, config and logs")
     parser.add_argument("--auth", choices=["none", "htpasswd", "token"], default="htpasswd")

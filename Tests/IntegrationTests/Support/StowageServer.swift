@@ -41,6 +41,13 @@ final class StowageServer: Sendable {
     var host: String { "127.0.0.1:\(port)" }
 
     func stop() async { await process.stop() }
+    /// Sends SIGTERM and waits up to `within` for a clean exit; returns the exit status, or nil if it did not exit.
+    func terminate(within: Duration) async -> Int32? {
+        process.signal(SIGTERM)
+        let deadline = ContinuousClock.now + within
+        while process.process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        return process.process.isRunning ? nil : process.process.terminationStatus
+    }
     func kill9() async { await process.stop(grace: .zero) }
 
     /// Everything Stowage logged so far.

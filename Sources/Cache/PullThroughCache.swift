@@ -14,20 +14,21 @@ import Upstream
 /// - Blobs by digest: a hit is a file; a miss is a `BlobDownload` that streams to the client while
 ///   it is written to `ingest/` and verified, and is committed only when complete and correct.
 public final class PullThroughCache: Sendable {
-    public let upstreamName: String
     /// How long a tag the upstream confirmed is served without asking again; zero asks every time.
     public let tagTTL: Duration
     private let store: ContentStore
     private let client: RegistryClient
     private let logger: Logger
 
-    public init(store: ContentStore, client: RegistryClient, upstreamName: String, tagTTL: Duration = .seconds(60), logger: Logger) {
+    public init(store: ContentStore, client: RegistryClient, tagTTL: Duration = .seconds(60), logger: Logger) {
         self.tagTTL = tagTTL
         self.store = store
         self.client = client
-        self.upstreamName = upstreamName
         self.logger = logger
     }
+
+    /// The upstream's name, as clients see it in messages.
+    public var upstreamName: String { client.settings.name }
 
     // MARK: Manifests
 
@@ -46,9 +47,7 @@ public final class PullThroughCache: Sendable {
 
     private func manifest(_ repository: RepositoryName, tag: Tag) async throws(RegistryError) -> ManifestResult {
         let key = TagKey(upstream: upstreamName, repository: repository, tag: tag)
-        let known = try storeRead { () throws(StoreError) in
-            try store.tag(key).flatMap { record throws(StoreError) in try store.manifest(record.digest).map { (record, $0) } }
-        }
+        let known = try storeRead { () throws(StoreError) in try store.taggedManifest(key) }
         guard let (record, cached) = known else {
             let fetched = try await fetchManifest(repository, reference: tag.value, expected: nil, tag: key)
             return ManifestResult(fetched)

@@ -40,7 +40,7 @@ public final class ContentStore: Sendable {
 
     public func manifest(_ digest: Digest) throws(StoreError) -> StoredManifest? {
         try read { txn throws(LMDBError) in
-            try txn.withValue(Array(digest.description.utf8), in: manifests) { StoredManifest.decode($0, digest: digest) } ?? nil
+            try txn.withValue(digest.indexKey, in: manifests) { StoredManifest.decode($0, digest: digest) } ?? nil
         }
     }
 
@@ -50,10 +50,21 @@ public final class ContentStore: Sendable {
         }
     }
 
+    /// Where a tag points and that manifest, in one read transaction (the by-tag hot path).
+    public func taggedManifest(_ key: TagKey) throws(StoreError) -> (TagRecord, StoredManifest)? {
+        try read { txn throws(LMDBError) in
+            guard let record = try txn.withValue(key.bytes, in: tags, { TagRecord.decode($0) }) ?? nil else { return nil }
+            let manifest = try txn.withValue(record.digest.indexKey, in: manifests) {
+                StoredManifest.decode($0, digest: record.digest)
+            } ?? nil
+            return manifest.map { (record, $0) }
+        }
+    }
+
     /// The committed blob's record, if any. Its file exists (see the invariant above).
     public func blob(_ digest: Digest) throws(StoreError) -> BlobRecord? {
         try read { txn throws(LMDBError) in
-            try txn.withValue(Array(digest.description.utf8), in: blobs) { BlobRecord.decode($0) } ?? nil
+            try txn.withValue(digest.indexKey, in: blobs) { BlobRecord.decode($0) } ?? nil
         }
     }
 
@@ -65,7 +76,7 @@ public final class ContentStore: Sendable {
     public func putManifest(_ manifest: StoredManifest, tag: TagKey? = nil, checkedAt: Int64 = now()) async throws(StoreError) {
         let (manifests, tags) = (self.manifests, self.tags)
         try await writer.write { txn throws(LMDBError) in
-            try txn.put(manifest.encoded(), for: Array(manifest.digest.description.utf8), in: manifests)
+            try txn.put(manifest.encoded(), for: manifest.digest.indexKey, in: manifests)
             if let tag {
                 try txn.put(TagRecord(digest: manifest.digest, checkedAt: checkedAt).encoded(), for: tag.bytes, in: tags)
             }
@@ -107,7 +118,7 @@ public final class ContentStore: Sendable {
         let record = BlobRecord(size: ingest.bytesWritten, storedAt: now())
         let blobs = self.blobs
         try await writer.write { txn throws(LMDBError) in
-            try txn.put(record.encoded(), for: Array(digest.description.utf8), in: blobs)
+            try txn.put(record.encoded(), for: digest.indexKey, in: blobs)
         }
     }
 

@@ -76,7 +76,7 @@ struct Serve: AsyncParsableCommand {
         }
         let httpClient = RegistryClient.makeHTTPClient(settings: settings.upstream)
         let client = RegistryClient(httpClient: httpClient, settings: settings.upstream, logger: logger)
-        let cache = PullThroughCache(store: store, client: client, upstreamName: settings.upstream.name, tagTTL: settings.tagTTL, logger: logger)
+        let cache = PullThroughCache(store: store, client: client, tagTTL: settings.tagTTL, logger: logger)
         let server = RegistryServer(cache: cache, group: MultiThreadedEventLoopGroup.singleton, threadPool: NIOThreadPool.singleton, logger: logger)
 
         let serving = Task {

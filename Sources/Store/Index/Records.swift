@@ -85,3 +85,8 @@ public struct TagKey: Hashable, Sendable, CustomStringConvertible {
     public var description: String { "\(upstream)/\(repository):\(tag)" }
     var bytes: [UInt8] { Array("\(upstream)\u{0}\(repository.value):\(tag.value)".utf8) }
 }
+
+extension Digest {
+    /// The key of this digest's record in the `manifests` and `blobs` databases.
+    var indexKey: [UInt8] { Array(description.utf8) }
+}

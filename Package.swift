@@ -46,7 +46,7 @@ let package = Package(
         ], swiftSettings: strict),
         // HTTP/1.1 front on SwiftNIO.
         .target(name: "Server", dependencies: [
-            "OCI", "Cache",
+            "OCI", "Cache", "Store",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

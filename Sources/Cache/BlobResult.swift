@@ -1,5 +1,8 @@
-/// A blob as the cache answers it: a committed file, or a download streaming from the upstream.
+import Store
+
+/// A blob as the cache answers it: a committed file opened for this response, or a download
+/// streaming from the upstream.
 public enum BlobResult {
-    case stored(path: String, size: Int64)
+    case stored(OpenedBlob)
     case download(BlobDownload)
 }

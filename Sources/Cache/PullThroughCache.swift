@@ -36,8 +36,10 @@ public final class PullThroughCache: Sendable {
         switch reference {
         case .digest(let digest):
             if let stored = try storeRead({ () throws(StoreError) in try store.manifest(digest) }) {
+                store.noteAccess(ContentKey(.manifest, digest))
                 return ManifestResult(stored)
             }
+            store.noteMiss()
             let fetched = try await fetchManifest(repository, reference: digest.description, expected: digest, tag: nil)
             return ManifestResult(fetched)
         case .tag(let tag):
@@ -49,9 +51,11 @@ public final class PullThroughCache: Sendable {
         let key = TagKey(upstream: upstreamName, repository: repository, tag: tag)
         let known = try storeRead { () throws(StoreError) in try store.taggedManifest(key) }
         guard let (record, cached) = known else {
+            store.noteMiss()
             let fetched = try await fetchManifest(repository, reference: tag.value, expected: nil, tag: key)
             return ManifestResult(fetched)
         }
+        store.noteAccess(ContentKey(.manifest, cached.digest))
         if isFresh(record) { return ManifestResult(cached) }
         let head: UpstreamManifest
         do {
@@ -65,7 +69,7 @@ public final class PullThroughCache: Sendable {
             throw error.registryError(notFound: .manifestUnknown)
         }
         if let digest = head.digest.flatMap(Digest.init), digest == cached.digest {
-            try await storeWrite { () throws(StoreError) in try await store.touchTag(key, digest: digest) }
+            try await storeAccess { () throws(StoreError) in try await store.touchTag(key, digest: digest) }
             return ManifestResult(cached)
         }
         return ManifestResult(try await fetchManifest(repository, reference: tag.value, expected: nil, tag: key))
@@ -95,7 +99,7 @@ public final class PullThroughCache: Sendable {
             throw RegistryError(.unknown, "upstream \(upstreamName) sent a manifest that does not match \(claimed)", status: 502)
         }
         let manifest = StoredManifest(digest: computed, mediaType: response.mediaType, bytes: bytes)
-        try await storeWrite { () throws(StoreError) in try await store.putManifest(manifest, tag: tag) }
+        _ = try await storeAccess { () throws(StoreError) in try await store.putManifest(manifest, tag: tag) }
         logger.info("cached manifest", metadata: ["repository": "\(repository)", "reference": "\(reference)", "digest": "\(computed)"])
         return manifest
     }
@@ -103,21 +107,30 @@ public final class PullThroughCache: Sendable {
     // MARK: Blobs
 
     public func blob(_ repository: RepositoryName, _ digest: Digest) async throws(RegistryError) -> BlobResult {
-        if let record = try storeRead({ () throws(StoreError) in try store.blob(digest) }) {
-            return .stored(path: store.blobPath(digest), size: record.size)
+        if let opened = try storeRead({ () throws(StoreError) in try store.openBlob(digest) }) {
+            store.noteAccess(ContentKey(.blob, digest))
+            return .stored(opened)
         }
         guard digest.isSHA256 else {
             throw RegistryError(.digestInvalid, "only sha256 blobs can be verified and cached, not \(digest.algorithm)")
         }
+        store.noteMiss()
         let upstream: UpstreamBlob
         do {
             upstream = try await client.blob(repository: repository.value, digest: digest.description)
         } catch {
             throw error.registryError(notFound: .blobUnknown)
         }
-        let ingest = try storeRead { () throws(StoreError) in try store.beginIngest(of: digest, expectedSize: upstream.contentLength) }
+        let ingest = try await storeAccess { () async throws(StoreError) in
+            try await store.beginIngest(of: digest, expectedSize: upstream.contentLength)
+        }
+        if ingest == nil {
+            logger.warning("no room in the cache: streaming the blob without keeping it", metadata: [
+                "digest": "\(digest)", "size": "\(upstream.contentLength.map(String.init) ?? "unknown")",
+            ])
+        }
         logger.info("fetching blob", metadata: ["repository": "\(repository)", "digest": "\(digest)", "size": "\(upstream.contentLength.map(String.init) ?? "unknown")"])
-        return .download(BlobDownload(upstream: upstream, ingest: ingest, store: store, logger: logger))
+        return .download(BlobDownload(upstream: upstream, digest: digest, ingest: ingest, store: store, logger: logger))
     }
 
     /// The blob's size for a `HEAD`: from the store, or asked of the upstream without downloading.
@@ -150,8 +163,8 @@ public final class PullThroughCache: Sendable {
         do { return try body() } catch { throw logged(error) }
     }
 
-    private func storeWrite(_ body: () async throws(StoreError) -> Void) async throws(RegistryError) {
-        do { try await body() } catch { throw logged(error) }
+    private func storeAccess<R>(_ body: () async throws(StoreError) -> R) async throws(RegistryError) -> R {
+        do { return try await body() } catch { throw logged(error) }
     }
 
     private func logged(_ error: StoreError) -> RegistryError {

@@ -17,18 +17,21 @@ extension UpstreamError {
         case .tooManyRequests(let upstream, let retryAfter):
             RegistryError(.tooManyRequests, "upstream \(upstream) is rate limiting requests", retryAfter: retryAfter)
         case .unreachable(let upstream, let reason):
-            RegistryError(.unavailable, "upstream \(upstream) is unreachable: \(reason)", status: 502)
+            RegistryError(.unavailable, "upstream \(upstream) is unreachable: \(reason)", status: 503)
         case .timedOut(let upstream):
             RegistryError(.unavailable, "upstream \(upstream) did not answer in time", status: 503)
         case .badResponse(let upstream, let status, let detail):
             RegistryError(.unknown, "upstream \(upstream) answered \(status): \(detail)", status: 502)
+        case .offline(_, let retryIn):
+            RegistryError(.unavailable, "\(self); nothing cached can answer this request", status: 503,
+                          retryAfter: "\(max(1, retryIn.wholeSecondsRoundedUp))")
         }
     }
 
     /// Failures after which serving the last known content beats failing the pull.
     var allowsServingStale: Bool {
         switch self {
-        case .unreachable, .timedOut, .tooManyRequests, .badResponse: true
+        case .unreachable, .timedOut, .tooManyRequests, .badResponse, .offline: true
         case .unauthorized, .denied, .notFound: false
         }
     }

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Store
 
 /// One client connection. Requests are answered strictly in order; every response part is written
 /// straight to the channel and awaited, so a FileRegion's file is closed only after sendfile is done
@@ -10,7 +11,6 @@ import NIOPosix
 struct HTTPConnection {
     let channel: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
     let handler: RegistryHandler
-    let fileIO: NonBlockingFileIO
     let logger: Logger
 
     func serve() async {
@@ -66,8 +66,9 @@ struct HTTPConnection {
             raw.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: bytes))), promise: nil)
             try await raw.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
             return Outcome(bytes: Int64(bytes.count), complete: true)
-        case .file(let path, let first, let last):
-            let (file, _) = try await fileIO.openFile(_deprecatedPath: path, eventLoop: raw.eventLoop).get()
+        case .file(let blob, let first, let last):
+            defer { blob.release() }
+            let file = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: blob.takeDescriptor())
             defer { try? file.close() }
             let region = FileRegion(fileHandle: file, readerIndex: Int(first), endIndex: Int(last + 1))
             raw.write(HTTPServerResponsePart.body(.fileRegion(region)), promise: nil)

@@ -1,6 +1,7 @@
 import Cache
 import NIOHTTP1
 import OCI
+import Store
 
 /// Maps pull-API requests to the cache and its answers (or errors) to responses. Nothing else.
 struct RegistryHandler: Sendable {
@@ -80,17 +81,18 @@ struct RegistryHandler: Sendable {
             return Response(status: .ok, headers: headers)
         }
         switch try await cache.blob(name, digest) {
-        case .stored(let path, let size):
+        case .stored(let blob):
+            let size = blob.size
             headers.add(name: "ETag", value: "\"\(digest)\"")
             headers.add(name: "Cache-Control", value: "max-age=31536000")
             switch ByteRange.resolve(header: range, size: size) {
             case .whole:
                 headers.add(name: "Content-Length", value: "\(size)")
-                return Response(status: .ok, headers: headers, body: size == 0 ? .none : .file(path: path, first: 0, last: size - 1))
+                return Response(status: .ok, headers: headers, body: size == 0 ? .none : .file(blob, first: 0, last: size - 1))
             case .partial(let part):
                 headers.add(name: "Content-Length", value: "\(part.count)")
                 headers.add(name: "Content-Range", value: "bytes \(part.first)-\(part.last)/\(size)")
-                return Response(status: .partialContent, headers: headers, body: .file(path: path, first: part.first, last: part.last))
+                return Response(status: .partialContent, headers: headers, body: .file(blob, first: part.first, last: part.last))
             case .unsatisfiable:
                 var response = Response.error(RegistryError(.rangeInvalid, "range \(range ?? "") is outside the blob's \(size) bytes"))
                 response.headers.add(name: "Content-Range", value: "bytes */\(size)")

@@ -9,13 +9,11 @@ import NIOPosix
 public final class RegistryServer: Sendable {
     private let handler: RegistryHandler
     private let group: any EventLoopGroup
-    private let fileIO: NonBlockingFileIO
     private let logger: Logger
 
-    public init(cache: PullThroughCache, group: any EventLoopGroup, threadPool: NIOThreadPool, logger: Logger) {
+    public init(cache: PullThroughCache, group: any EventLoopGroup, logger: Logger) {
         self.handler = RegistryHandler(cache: cache)
         self.group = group
-        self.fileIO = NonBlockingFileIO(threadPool: threadPool)
         self.logger = logger
     }
 
@@ -39,7 +37,7 @@ public final class RegistryServer: Sendable {
             try await server.executeThenClose { connections in
                 for try await connection in connections {
                     group.addTask { [self] in
-                        await HTTPConnection(channel: connection, handler: handler, fileIO: fileIO, logger: logger).serve()
+                        await HTTPConnection(channel: connection, handler: handler, logger: logger).serve()
                     }
                 }
             }

@@ -1,14 +1,16 @@
 import Cache
 import NIOHTTP1
 import OCI
+import Store
 
 /// What the handler decided to send; `HTTPConnection` writes it.
 struct Response {
     enum Body {
         case none
         case bytes([UInt8])
-        /// A byte range `[first, last]` of a committed file, sent with sendfile.
-        case file(path: String, first: Int64, last: Int64)
+        /// A byte range `[first, last]` of a committed blob, sent with sendfile; the blob is released
+        /// (its lease ended) once sent.
+        case file(OpenedBlob, first: Int64, last: Int64)
         /// A cache miss streaming from the upstream.
         case download(BlobDownload)
     }

@@ -2,59 +2,116 @@ import Glibc
 import Logging
 import OCI
 
-/// The local cache: an LMDB index (manifests, tags, blob records) over content-addressed blob files.
+/// The local cache: an LMDB index (manifests, tags, blob records, the access order) over
+/// content-addressed blob files, kept under an optional byte budget.
 ///
 /// Invariant: the index never names a missing or partial file. Blobs are written to `ingest/`,
 /// verified, fsynced and renamed into `blobs/` (then the directory is fsynced) before their record
-/// is committed. Reads are one short read transaction and never write.
+/// is committed; eviction commits the removal before it unlinks. Reads are one short read
+/// transaction and never write: accesses are noted in memory and written in batches.
+/// See README.md beside this module for the states and why the order is safe.
 public final class ContentStore: Sendable {
-    public let layout: StorageLayout
-    private let environment: LMDBEnvironment
-    private let writer: IndexWriter
-    private let manifests: LMDBDatabase
-    private let tags: LMDBDatabase
-    private let blobs: LMDBDatabase
-    private let logger: Logger
+    /// Who opens the store decides what it may do at start-up.
+    public enum Role: Sendable {
+        /// `stowage serve`: takes the store lock, sweeps `ingest/`, and recovers after a crash.
+        case server
+        /// `stowage verify --repair`: takes the store lock (no server may run), sweeps `ingest/`.
+        case maintenance
+        /// Inspection and pinning beside a running server: no lock, no sweep.
+        case reader
+    }
 
-    /// Opens (creating if needed) the store under `root` and sweeps leftovers of interrupted downloads.
-    public init(root: String, mapSize: Int = 64 << 30, logger: Logger) throws(StoreError) {
+    public let layout: StorageLayout
+    public let budget: StorageBudget?
+    let environment: LMDBEnvironment
+    let databases: IndexDatabases
+    let writer: IndexWriter
+    let pending: PendingAccesses
+    let reservations = ReservationTable()
+    let leases = BlobLeases()
+    let logger: Logger
+    let lock: StoreLock?
+
+    /// Opens (creating if needed) the store under `root`. A server or maintenance opening takes the
+    /// store lock and sweeps `ingest/`; a server that finds the previous server did not close the
+    /// store reconciles the index with the files (see `reconcile`).
+    public init(root: String, budget: StorageBudget? = nil, role: Role = .server, mapSize: Int = 64 << 30, logger: Logger) throws(StoreError) {
         layout = StorageLayout(root: root)
+        self.budget = budget
         self.logger = logger
         try POSIX.makeDirectories(layout.indexDirectory)
         try POSIX.makeDirectories(layout.blobsDirectory)
         try POSIX.makeDirectories(layout.ingestDirectory)
+        lock = role == .reader ? nil : try StoreLock(path: layout.lockPath)
         do {
             environment = try LMDBEnvironment(directory: layout.indexDirectory, mapSize: mapSize)
-            manifests = try environment.database(named: "manifests")
-            tags = try environment.database(named: "tags")
-            blobs = try environment.database(named: "blobs")
+            databases = try IndexDatabases(environment)
         } catch {
             throw .index(error)
         }
         writer = IndexWriter(environment: environment)
+        let (clock, crashed) = try Self.checkSchema(environment, databases, claimServing: role == .server)
+        pending = PendingAccesses(clock: clock)
+        guard role != .reader else { return }
         let swept = try sweepIngest()
         if swept > 0 { logger.notice("removed interrupted downloads", metadata: ["count": "\(swept)"]) }
+        if crashed {
+            logger.notice("the previous server did not stop cleanly; reconciling the index with the blob files")
+            let report = try reconcile()
+            logger.notice("reconciled", metadata: report.metadata)
+        }
     }
 
-    // MARK: Reads (one read transaction each)
+    /// Writes the batched accesses and counters and marks the store closed by a clean stop.
+    public func close() async {
+        do {
+            try await writer.write { [self] txn throws(LMDBError) in
+                try applyPending(txn)
+                if lock != nil { try txn.setInteger(0, .serving, in: databases) }
+            }
+        } catch {
+            logger.error("could not record the clean stop", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Checks (or, in a new store, writes) the schema; returns the access clock and whether a
+    /// server had the store open and did not close it. With `claimServing` marks it open.
+    private static func checkSchema(_ environment: LMDBEnvironment, _ databases: IndexDatabases, claimServing: Bool) throws(StoreError) -> (UInt64, Bool) {
+        try transaction(environment) { txn throws(LMDBError) -> Result<(UInt64, Bool), StoreError> in
+            let schema = try txn.integer(.schema, in: databases)
+            if schema == 0 {
+                let records = try txn.count(databases.manifests) + txn.count(databases.blobs) + txn.count(databases.tags)
+                let empty = records == 0
+                guard empty else { return .failure(.incompatibleIndex(found: 1, expected: Meta.currentSchema)) }
+                try txn.setInteger(Meta.currentSchema, .schema, in: databases)
+            } else if schema != Meta.currentSchema {
+                return .failure(.incompatibleIndex(found: schema, expected: Meta.currentSchema))
+            }
+            let crashed = try txn.integer(.serving, in: databases) != 0
+            if claimServing { try txn.setInteger(1, .serving, in: databases) }
+            return .success((UInt64(bitPattern: try txn.integer(.accessClock, in: databases)), crashed && claimServing))
+        }.get()
+    }
+
+    // MARK: Reads (one read transaction each, no writes)
 
     public func manifest(_ digest: Digest) throws(StoreError) -> StoredManifest? {
         try read { txn throws(LMDBError) in
-            try txn.withValue(digest.indexKey, in: manifests) { StoredManifest.decode($0, digest: digest) } ?? nil
+            try txn.withValue(digest.indexKey, in: databases.manifests) { StoredManifest.decode($0, digest: digest) } ?? nil
         }
     }
 
     public func tag(_ key: TagKey) throws(StoreError) -> TagRecord? {
         try read { txn throws(LMDBError) in
-            try txn.withValue(key.bytes, in: tags) { TagRecord.decode($0) } ?? nil
+            try txn.withValue(key.bytes, in: databases.tags) { TagRecord.decode($0) } ?? nil
         }
     }
 
     /// Where a tag points and that manifest, in one read transaction (the by-tag hot path).
     public func taggedManifest(_ key: TagKey) throws(StoreError) -> (TagRecord, StoredManifest)? {
         try read { txn throws(LMDBError) in
-            guard let record = try txn.withValue(key.bytes, in: tags, { TagRecord.decode($0) }) ?? nil else { return nil }
-            let manifest = try txn.withValue(record.digest.indexKey, in: manifests) {
+            guard let record = try txn.withValue(key.bytes, in: databases.tags, { TagRecord.decode($0) }) ?? nil else { return nil }
+            let manifest = try txn.withValue(record.digest.indexKey, in: databases.manifests) {
                 StoredManifest.decode($0, digest: record.digest)
             } ?? nil
             return manifest.map { (record, $0) }
@@ -64,75 +121,52 @@ public final class ContentStore: Sendable {
     /// The committed blob's record, if any. Its file exists (see the invariant above).
     public func blob(_ digest: Digest) throws(StoreError) -> BlobRecord? {
         try read { txn throws(LMDBError) in
-            try txn.withValue(digest.indexKey, in: blobs) { BlobRecord.decode($0) } ?? nil
+            try txn.withValue(digest.indexKey, in: databases.blobs) { BlobRecord.decode($0) } ?? nil
         }
+    }
+
+    /// Opens a committed blob for sending, leased so eviction leaves it alone until `release()`.
+    /// Nil when it is not cached (or was evicted between the lookup and the open).
+    public func openBlob(_ digest: Digest) throws(StoreError) -> OpenedBlob? {
+        leases.acquire(digest)
+        guard let record = try? blob(digest) else {
+            leases.release(digest)
+            return nil
+        }
+        let fd = open(layout.blobPath(for: digest), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            leases.release(digest)
+            if code == ENOENT { return nil }
+            throw .io(operation: "open", path: layout.blobPath(for: digest), errno: code)
+        }
+        return OpenedBlob(digest: digest, size: record.size, descriptor: fd, leases: leases)
     }
 
     public func blobPath(_ digest: Digest) -> String { layout.blobPath(for: digest) }
 
-    // MARK: Writes
-
-    /// Stores a manifest (already verified against `digest` by the caller) and optionally points a tag at it.
-    public func putManifest(_ manifest: StoredManifest, tag: TagKey? = nil, checkedAt: Int64 = now()) async throws(StoreError) {
-        let (manifests, tags) = (self.manifests, self.tags)
-        try await writer.write { txn throws(LMDBError) in
-            try txn.put(manifest.encoded(), for: manifest.digest.indexKey, in: manifests)
-            if let tag {
-                try txn.put(TagRecord(digest: manifest.digest, checkedAt: checkedAt).encoded(), for: tag.bytes, in: tags)
-            }
-        }
+    /// Notes a cache hit on `key` for the access order; written in the next batch.
+    public func noteAccess(_ key: ContentKey) {
+        pending.note(key)
+        pending.count(.hit)
     }
 
-    /// Records that the upstream confirmed `tag` still points at `digest`.
-    public func touchTag(_ tag: TagKey, digest: Digest, checkedAt: Int64 = now()) async throws(StoreError) {
-        let tags = self.tags
-        try await writer.write { txn throws(LMDBError) in
-            try txn.put(TagRecord(digest: digest, checkedAt: checkedAt).encoded(), for: tag.bytes, in: tags)
-        }
+    /// Counts a request the cache had to send upstream.
+    public func noteMiss() {
+        pending.count(.miss)
     }
 
-    /// Starts a download of `digest` into `ingest/`.
-    public func beginIngest(of digest: Digest, expectedSize: Int64?) throws(StoreError) -> BlobIngest {
-        try BlobIngest(digest: digest, expectedSize: expectedSize, path: layout.ingestPath(named: POSIX.randomHex(bytes: 16)))
-    }
-
-    /// Verifies the ingest (size, digest) if not yet done, makes it durable under `blobs/`, then
-    /// records it. On any failure nothing is recorded and the partial file is gone.
-    public func commit(_ ingest: BlobIngest) async throws(StoreError) {
-        try ingest.verify()
-        let (fd, source, digest, layout) = (ingest.takeDescriptor(), ingest.path, ingest.digest, self.layout)
-        do {
-            try await offloaded { () throws(StoreError) in
-                defer { close(fd) }
-                try POSIX.fsync(fd, path: source)
-                let directory = layout.blobDirectory(for: digest)
-                try POSIX.makeDirectories(directory)
-                try POSIX.rename(source, layout.blobPath(for: digest))
-                try POSIX.fsyncDirectory(directory)
-            }
-        } catch {
-            ingest.discard()
-            throw error
-        }
-        ingest.committed = true
-        let record = BlobRecord(size: ingest.bytesWritten, storedAt: now())
-        let blobs = self.blobs
-        try await writer.write { txn throws(LMDBError) in
-            try txn.put(record.encoded(), for: digest.indexKey, in: blobs)
-        }
+    func read<R>(_ body: (borrowing LMDBTransaction) throws(LMDBError) -> R) throws(StoreError) -> R {
+        do { return try environment.read(body) } catch { throw .index(error) }
     }
 
     // MARK: Start-up
 
-    /// Deletes everything in `ingest/`: at start-up no download is in flight, so all of it is partial.
+    /// Deletes everything in `ingest/`: only the lock holder runs, so none of it is in flight.
     private func sweepIngest() throws(StoreError) -> Int {
         let names = try POSIX.directoryEntries(layout.ingestDirectory)
         for name in names { POSIX.unlink(layout.ingestPath(named: name)) }
         return names.count
-    }
-
-    private func read<R>(_ body: (borrowing LMDBTransaction) throws(LMDBError) -> R) throws(StoreError) -> R {
-        do { return try environment.read(body) } catch { throw .index(error) }
     }
 }
 

@@ -7,6 +7,11 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case sizeMismatch(digest: Digest, expected: Int64, actual: Int64)
     case digestMismatch(expected: Digest, actual: Digest)
     case index(LMDBError)
+    /// Another process (a running `stowage serve`) holds the store.
+    case locked(path: String)
+    /// The index was written by a Stowage with another record layout.
+    case incompatibleIndex(found: Int64, expected: Int64)
+    case notCached(String)
 
     public var description: String {
         switch self {
@@ -14,6 +19,10 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .sizeMismatch(let digest, let expected, let actual): "\(digest): expected \(expected) bytes, got \(actual)"
         case .digestMismatch(let expected, let actual): "content does not match \(expected) (got \(actual))"
         case .index(let error): error.description
+        case .locked(let path): "another stowage process is using this storage (\(path) is locked)"
+        case .incompatibleIndex(let found, let expected):
+            "the index has layout version \(found) and this stowage reads version \(expected); move the storage directory aside or clear it"
+        case .notCached(let what): "\(what) is not in the cache"
         }
     }
 }

@@ -8,6 +8,7 @@ public struct ConfigFile: Decodable, Sendable, Equatable {
 
     public struct Storage: Decodable, Sendable, Equatable {
         public var path: String?
+        public var maxSize: String?
     }
 
     public struct Upstream: Decodable, Sendable, Equatable {
@@ -23,6 +24,8 @@ public struct ConfigFile: Decodable, Sendable, Equatable {
         public var responseTimeout: String?
         public var readTimeout: String?
         public var tagTTL: String?
+        public var breakerThreshold: Int?
+        public var breakerBackoff: String?
     }
 
     public init() {}

@@ -34,9 +34,10 @@ public enum ConfigLoader {
     /// Allowed keys per mapping path; `""` is the top level.
     private static let knownKeys: [String: Set<String>] = [
         "": ["listen", "logLevel", "storage", "upstream"],
-        "storage": ["path"],
+        "storage": ["path", "maxSize"],
         "upstream": ["name", "url", "repositoryPrefix", "username", "password", "passwordFile", "passwordEnv",
-                     "dockerConfigJSON", "connectTimeout", "responseTimeout", "readTimeout", "tagTTL"],
+                     "dockerConfigJSON", "connectTimeout", "responseTimeout", "readTimeout", "tagTTL",
+                     "breakerThreshold", "breakerBackoff"],
     ]
 
     private static func checkKeys(_ node: Node, allowed: [String: Set<String>], path: String) throws(ConfigError) {

@@ -15,6 +15,8 @@ public struct ServeOverrides: Sendable {
     public var connectTimeout: String?
     public var responseTimeout: String?
     public var tagTTL: String?
+    public var maxSize: String?
+    public var breakerBackoff: String?
 
     public init() {}
 }
@@ -23,14 +25,13 @@ public struct ServeOverrides: Sendable {
 public struct ServeSettings: Sendable {
     public var listenHost: String
     public var listenPort: Int
-    public var storagePath: String
+    public var storage: StorageSettings
     public var logLevel: String
     public var upstream: UpstreamSettings
     /// How long a tag confirmed by the upstream is served without revalidation (zero: always revalidate).
     public var tagTTL: Duration
 
     public static let defaultListen = "127.0.0.1:5000"
-    public static let defaultStorage = "Storage"
     public static let defaultTagTTL: Duration = .seconds(60)
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
@@ -38,8 +39,7 @@ public struct ServeSettings: Sendable {
         let listenKey = overrides.listen != nil ? "--listen" : "listen"
         let (host, port) = try parseListen(overrides.listen ?? file.listen ?? defaultListen, key: listenKey)
 
-        let storage = overrides.storage ?? file.storage?.path ?? defaultStorage
-        guard !storage.isEmpty else { throw ConfigError(key: "storage.path", problem: "must not be empty") }
+        let storage = try StorageSettings.resolve(file: file, path: overrides.storage, maxSize: overrides.maxSize)
 
         let logLevel = overrides.logLevel ?? file.logLevel ?? "info"
         guard logLevels.contains(logLevel) else {
@@ -81,11 +81,19 @@ public struct ServeSettings: Sendable {
         if let text = upstream.readTimeout {
             settings.readTimeout = try duration(text, key: "upstream.readTimeout")
         }
+        if let threshold = upstream.breakerThreshold {
+            guard threshold >= 1 else { throw ConfigError(key: "upstream.breakerThreshold", problem: "must be at least 1 (got \(threshold))") }
+            settings.breaker.threshold = threshold
+        }
+        if let text = overrides.breakerBackoff ?? upstream.breakerBackoff {
+            settings.breaker.backoff = try duration(text, key: overrides.breakerBackoff != nil ? "--breaker-backoff" : "upstream.breakerBackoff")
+            settings.breaker.maximumBackoff = max(settings.breaker.maximumBackoff, settings.breaker.backoff)
+        }
         var tagTTL = defaultTagTTL
         if let text = overrides.tagTTL ?? upstream.tagTTL {
             tagTTL = try duration(text, key: overrides.tagTTL != nil ? "--tag-ttl" : "upstream.tagTTL", allowZero: true)
         }
-        return ServeSettings(listenHost: host, listenPort: port, storagePath: storage, logLevel: logLevel, upstream: settings, tagTTL: tagTTL)
+        return ServeSettings(listenHost: host, listenPort: port, storage: storage, logLevel: logLevel, upstream: settings, tagTTL: tagTTL)
     }
 
     static func parseListen(_ text: String, key: String) throws(ConfigError) -> (String, Int) {

@@ -16,13 +16,24 @@ public enum UpstreamError: Error, Sendable, Equatable {
     case timedOut(upstream: String)
     /// 5xx, or anything else the upstream should not have answered.
     case badResponse(upstream: String, status: Int, detail: String)
+    /// Not tried: the upstream failed to connect or answer recently and counts as down until
+    /// `retryIn` has passed (see `CircuitBreaker`).
+    case offline(upstream: String, retryIn: Duration)
+
+    /// Failures that say the upstream cannot be reached at all (they open the circuit breaker).
+    var meansUnreachable: Bool {
+        switch self {
+        case .unreachable, .timedOut: true
+        default: false
+        }
+    }
 
     /// The `UpstreamSettings.name` of the upstream that failed.
     public var upstream: String {
         switch self {
         case .unauthorized(let upstream, _), .denied(let upstream, _), .notFound(let upstream, _),
              .tooManyRequests(let upstream, _), .unreachable(let upstream, _), .timedOut(let upstream),
-             .badResponse(let upstream, _, _):
+             .badResponse(let upstream, _, _), .offline(let upstream, _):
             upstream
         }
     }
@@ -45,6 +56,16 @@ extension UpstreamError: CustomStringConvertible {
             "upstream \(upstream) did not answer in time"
         case .badResponse(let upstream, let status, let detail):
             "upstream \(upstream) answered \(status): \(detail)"
+        case .offline(let upstream, let retryIn):
+            "upstream \(upstream) is down (recent attempts failed); next attempt in \(retryIn.wholeSecondsRoundedUp)s"
         }
+    }
+}
+
+extension Duration {
+    /// Whole seconds, rounded up (for `Retry-After` and messages).
+    public var wholeSecondsRoundedUp: Int64 {
+        let (seconds, attoseconds) = components
+        return attoseconds > 0 ? seconds + 1 : seconds
     }
 }

@@ -53,6 +53,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "How long a tag the upstream confirmed is served without asking again, e.g. 60s; 0s asks every time (upstream.tagTTL).")
     var tagTTL: String?
 
+    @Option(help: "Disk budget for cached content, e.g. 500MiB or 50GiB; least recently used content is evicted to stay under it (storage.maxSize).")
+    var maxSize: String?
+
+    @Option(help: "How long an upstream that failed to connect or answer counts as down before one request probes it, e.g. 10s (upstream.breakerBackoff).")
+    var breakerBackoff: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (logLevel).")
     var logLevel: String?
 
@@ -69,22 +75,25 @@ struct Serve: AsyncParsableCommand {
 
         let store: ContentStore
         do {
-            store = try ContentStore(root: settings.storagePath, logger: logger)
+            store = try ContentStore(root: settings.storage.path, budget: settings.storage.maxBytes.map { StorageBudget(maxBytes: $0) },
+                                     role: .server, logger: logger)
         } catch {
-            FileHandle.standardError.write(Data("stowage: cannot open storage \(settings.storagePath): \(error)\n".utf8))
+            FileHandle.standardError.write(Data("stowage: cannot open storage \(settings.storage.path): \(error)\n".utf8))
             throw ExitCode(1)
         }
         let httpClient = RegistryClient.makeHTTPClient(settings: settings.upstream)
         let client = RegistryClient(httpClient: httpClient, settings: settings.upstream, logger: logger)
         let cache = PullThroughCache(store: store, client: client, tagTTL: settings.tagTTL, logger: logger)
-        let server = RegistryServer(cache: cache, group: MultiThreadedEventLoopGroup.singleton, threadPool: NIOThreadPool.singleton, logger: logger)
+        let server = RegistryServer(cache: cache, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        let budget = settings.storage.maxBytes.map { " of \(humanBytes($0))" } ?? ", no size limit"
 
         let serving = Task {
             try await server.run(host: settings.listenHost, port: settings.listenPort) { address in
-                let line = "stowage: serving on http://\(address.ipAddress ?? settings.listenHost):\(address.port ?? settings.listenPort) (upstream \(settings.upstream.name), storage \(settings.storagePath))\n"
+                let line = "stowage: serving on http://\(address.ipAddress ?? settings.listenHost):\(address.port ?? settings.listenPort) (upstream \(settings.upstream.name), storage \(settings.storage.path)\(budget))\n"
                 FileHandle.standardOutput.write(Data(line.utf8))
             }
         }
+        let flushing = Task { await flushAccesses(store, logger: logger) }
         let signals = ShutdownSignals { serving.cancel() }
         defer { signals.cancel() }
         do {
@@ -92,21 +101,31 @@ struct Serve: AsyncParsableCommand {
         } catch is CancellationError {
             logger.notice("shutting down")
         } catch {
+            flushing.cancel()
+            await store.close()
             try? await httpClient.shutdown()
             FileHandle.standardError.write(Data("stowage: cannot serve on \(settings.listenHost):\(settings.listenPort): \(error)\n".utf8))
             throw ExitCode(1)
         }
+        flushing.cancel()
+        await store.close()
         try? await httpClient.shutdown()
     }
 
-    private func loadSettings() throws(ConfigError) -> ServeSettings {
-        let path = config ?? "Configs/stowage.yaml"
-        let file: ConfigFile
-        if config == nil && !FileManager.default.fileExists(atPath: path) {
-            file = ConfigFile()
-        } else {
-            file = try ConfigLoader.load(path: path)
+    /// Writes the accesses noted on the read path once a second (invariant 6: reads do not write).
+    private func flushAccesses(_ store: ContentStore, logger: Logger) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(1))
+            do {
+                try await store.flushAccesses()
+            } catch {
+                logger.error("could not record accesses", metadata: ["error": "\(error)"])
+            }
         }
+    }
+
+    private func loadSettings() throws(ConfigError) -> ServeSettings {
+        let file = try loadConfigFile(config)
         var overrides = ServeOverrides()
         overrides.listen = listen
         overrides.storage = storage
@@ -120,6 +139,8 @@ struct Serve: AsyncParsableCommand {
         overrides.connectTimeout = connectTimeout
         overrides.responseTimeout = responseTimeout
         overrides.tagTTL = tagTTL
+        overrides.maxSize = maxSize
+        overrides.breakerBackoff = breakerBackoff
         return try ServeSettings.resolve(file: file, overrides: overrides, environment: ProcessInfo.processInfo.environment)
     }
 }

@@ -5,17 +5,20 @@ import Store
 import Testing
 
 @Suite struct ContentStoreTests {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-store-\(UUID().uuidString)").path
-    let logger = Logger(label: "test")
+    let fixture = StoreFixture()
+    var root: String { fixture.root }
 
-    func open() throws -> ContentStore { try ContentStore(root: root, logger: logger) }
+    func open() throws -> ContentStore { try fixture.open() }
+    func begin(_ store: ContentStore, _ digest: Digest, expectedSize: Int64?) async throws -> BlobIngest {
+        try #require(try await store.beginIngest(of: digest, expectedSize: expectedSize))
+    }
     func ingestFiles() throws -> [String] { try FileManager.default.contentsOfDirectory(atPath: root + "/ingest") }
 
     @Test func aVerifiedBlobIsCommittedUnderItsDigest() async throws {
         let store = try open()
         let bytes = Array("hello, blob".utf8)
         let digest = SHA256Hasher.digest(of: bytes)
-        let ingest = try store.beginIngest(of: digest, expectedSize: Int64(bytes.count))
+        let ingest = try await begin(store, digest, expectedSize: Int64(bytes.count))
         try bytes.withUnsafeBytes { try ingest.append($0) }
         #expect(try store.blob(digest) == nil)
         try await store.commit(ingest)
@@ -29,7 +32,7 @@ import Testing
     @Test func aDigestMismatchCommitsNothingAndLeavesNoFile() async throws {
         let store = try open()
         let claimed = SHA256Hasher.digest(of: Array("expected".utf8))
-        let ingest = try store.beginIngest(of: claimed, expectedSize: 8)
+        let ingest = try await begin(store, claimed, expectedSize: 8)
         try Array("tampered".utf8).withUnsafeBytes { try ingest.append($0) }
         await #expect(throws: StoreError.self) { try await store.commit(ingest) }
         #expect(try store.blob(claimed) == nil)
@@ -37,16 +40,16 @@ import Testing
         #expect(try ingestFiles().isEmpty)
     }
 
-    @Test func moreBytesThanAnnouncedAreRefusedAtOnce() throws {
+    @Test func moreBytesThanAnnouncedAreRefusedAtOnce() async throws {
         let store = try open()
-        let ingest = try store.beginIngest(of: SHA256Hasher.digest(of: [1, 2]), expectedSize: 2)
+        let ingest = try await begin(store, SHA256Hasher.digest(of: [1, 2]), expectedSize: 2)
         #expect(throws: StoreError.self) { try [UInt8]([1, 2, 3]).withUnsafeBytes { try ingest.append($0) } }
     }
 
-    @Test func anAbandonedIngestLeavesNoFile() throws {
+    @Test func anAbandonedIngestLeavesNoFile() async throws {
         let store = try open()
         do {
-            let ingest = try store.beginIngest(of: SHA256Hasher.digest(of: [1]), expectedSize: nil)
+            let ingest = try await begin(store, SHA256Hasher.digest(of: [1]), expectedSize: nil)
             try [UInt8]([1]).withUnsafeBytes { try ingest.append($0) }
             #expect(try ingestFiles().count == 1)
         }
@@ -83,7 +86,7 @@ import Testing
         let digest = SHA256Hasher.digest(of: bytes)
         do {
             let store = try open()
-            let ingest = try store.beginIngest(of: digest, expectedSize: nil)
+            let ingest = try await begin(store, digest, expectedSize: nil)
             try bytes.withUnsafeBytes { try ingest.append($0) }
             try await store.commit(ingest)
         }

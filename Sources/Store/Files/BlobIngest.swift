@@ -15,11 +15,14 @@ public final class BlobIngest {
     private let hasher = SHA256Hasher()
     public private(set) var bytesWritten: Int64 = 0
     public private(set) var isVerified = false
+    /// Room promised under the budget; released on commit or discard.
+    let reservation: SpaceReservation?
 
-    init(digest: Digest, expectedSize: Int64?, path: String) throws(StoreError) {
+    init(digest: Digest, expectedSize: Int64?, path: String, reservation: SpaceReservation? = nil) throws(StoreError) {
         self.digest = digest
         self.expectedSize = expectedSize
         self.path = path
+        self.reservation = reservation
         self.fd = try POSIX.open(path, O_WRONLY | O_CREAT | O_EXCL)
     }
 
@@ -65,9 +68,12 @@ public final class BlobIngest {
             close(fd)
             fd = -1
         }
-        if !committed { POSIX.unlink(path) }
+        if !committed {
+            POSIX.unlink(path)
+            reservation?.release()
+        }
     }
 
-    /// Set by the store once the file has been renamed into `blobs/`.
+    /// Set by the store when it takes the file over (to rename it into `blobs/` or remove it).
     var committed = false
 }

@@ -1,4 +1,5 @@
 import COpenSSL
+import Glibc
 import OCI
 
 /// Incremental SHA-256 over OpenSSL's EVP interface (SHA-NI where the CPU has it).
@@ -34,5 +35,28 @@ public final class SHA256Hasher {
         let hasher = SHA256Hasher()
         hasher.update(bytes)
         return hasher.finalize()
+    }
+}
+
+extension SHA256Hasher {
+    /// The digest and size of a file's bytes, read 1 MiB at a time.
+    static func digest(ofFileAt path: String) throws(StoreError) -> (digest: Digest, size: Int64) {
+        let fd = try POSIX.open(path, O_RDONLY)
+        defer { close(fd) }
+        let hasher = SHA256Hasher()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        var size: Int64 = 0
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io(operation: "read", path: path, errno: errno)
+            }
+            if n == 0 { break }
+            hasher.update(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+            size += Int64(n)
+        }
+        return (hasher.finalize(), size)
     }
 }

@@ -5,6 +5,7 @@ import OCI
 ///     <root>/index/                  LMDB environment
 ///     <root>/blobs/sha256/ab/<hex>   committed blobs, named by digest
 ///     <root>/ingest/                 downloads in flight (swept at start-up)
+///     <root>/lock                    held by the server (or a repair) while it runs
 public struct StorageLayout: Sendable {
     public let root: String
 
@@ -15,6 +16,7 @@ public struct StorageLayout: Sendable {
     public var indexDirectory: String { root + "/index" }
     public var blobsDirectory: String { root + "/blobs" }
     public var ingestDirectory: String { root + "/ingest" }
+    public var lockPath: String { root + "/lock" }
 
     /// Only digests whose encoding is safe as a file name reach here (the grammar has no `/` or `.`),
     /// and the algorithm is a directory, so two algorithms never collide.

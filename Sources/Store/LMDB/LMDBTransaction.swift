@@ -44,6 +44,22 @@ public struct LMDBTransaction: ~Copyable {
         return true
     }
 
+    /// The number of entries in `db`.
+    public func count(_ db: LMDBDatabase) throws(LMDBError) -> Int {
+        var stat = MDB_stat()
+        try check(mdb_stat(handle, db.dbi, &stat), "mdb_stat")
+        return stat.ms_entries
+    }
+
+    /// Deletes every entry of `db` (the database itself stays).
+    public func removeAll(in db: LMDBDatabase) throws(LMDBError) {
+        try check(mdb_drop(handle, db.dbi, 0), "mdb_drop")
+    }
+
+    public func isEmpty(_ db: LMDBDatabase) throws(LMDBError) -> Bool {
+        try count(db) == 0
+    }
+
     /// Visits entries in key order from the first key ≥ `start` (or the first key) until `body` returns false.
     public func forEach(in db: LMDBDatabase, from start: [UInt8]? = nil, _ body: ([UInt8], [UInt8]) -> Bool) throws(LMDBError) {
         var cursor: OpaquePointer?

@@ -16,8 +16,8 @@ public final class RegistryClient: Sendable {
     public init(httpClient: HTTPClient, settings: UpstreamSettings, logger: Logger) {
         var logger = logger
         logger[metadataKey: "upstream"] = "\(settings.name)"
-        let transport = UpstreamTransport(http: httpClient, upstream: settings.name,
-                                          responseHeaderTimeout: settings.responseHeaderTimeout, logger: logger)
+        let transport = UpstreamTransport(http: httpClient, upstream: settings.name, responseHeaderTimeout: settings.responseHeaderTimeout,
+                                          breaker: CircuitBreaker(policy: settings.breaker), logger: logger)
         let authenticator = Authenticator(credentials: settings.credentials, baseURL: settings.baseURL, transport: transport)
         self.settings = settings
         self.transport = transport

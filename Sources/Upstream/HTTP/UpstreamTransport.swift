@@ -10,6 +10,7 @@ struct UpstreamTransport: Sendable {
     let http: HTTPClient
     let upstream: String
     let responseHeaderTimeout: Duration
+    let breaker: CircuitBreaker
     let logger: Logger
 
     /// Error and redirect bodies are read only this far: they explain, they are not content.
@@ -28,11 +29,17 @@ struct UpstreamTransport: Sendable {
     func execute(_ request: HTTPClientRequest) async throws(UpstreamError) -> HTTPClientResponse {
         let started = ContinuousClock.now
         let target = LoggedTarget(url: request.url)
+        switch breaker.admit() {
+        case .allowed: break
+        case .probe: logger.notice("probing whether the upstream is back", metadata: ["host": "\(target.host)", "path": "\(target.path)"])
+        case .rejected(let retryIn): throw .offline(upstream: upstream, retryIn: retryIn)
+        }
         do {
             let response = try await withResponseDeadline(responseHeaderTimeout) { [http] in
                 try await http.execute(request, deadline: .distantFuture)
             }
             guard let response else { throw UpstreamError.timedOut(upstream: upstream) }
+            breaker.succeeded()
             logger.debug("upstream request", metadata: target.metadata(request.method, started: started, status: "\(response.status.code)"))
             return response
         } catch {
@@ -40,6 +47,10 @@ struct UpstreamTransport: Sendable {
             var metadata = target.metadata(request.method, started: started, status: "none")
             metadata["error"] = "\(failure)"
             logger.info("upstream request failed", metadata: metadata)
+            if failure.meansUnreachable, breaker.failed() {
+                logger.warning("upstream counts as down; serving from the cache and failing misses fast until a probe succeeds",
+                               metadata: ["error": "\(failure)"])
+            }
             throw failure
         }
     }

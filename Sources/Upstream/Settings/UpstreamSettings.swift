@@ -15,6 +15,8 @@ public struct UpstreamSettings: Sendable, Equatable {
     public var responseHeaderTimeout: Duration
     /// The longest silence between two reads, so a stalled body fails instead of hanging.
     public var readTimeout: Duration
+    /// When to stop trying an upstream that does not connect or answer (see `CircuitBreaker`).
+    public var breaker: BreakerPolicy
 
     public init(
         name: String,
@@ -22,8 +24,9 @@ public struct UpstreamSettings: Sendable, Equatable {
         repositoryPrefix: String? = nil,
         credentials: UpstreamCredentials? = nil,
         connectTimeout: Duration = .seconds(5),
-        responseHeaderTimeout: Duration = .seconds(10),
-        readTimeout: Duration = .seconds(60)
+        responseHeaderTimeout: Duration = .seconds(5),
+        readTimeout: Duration = .seconds(60),
+        breaker: BreakerPolicy = BreakerPolicy()
     ) {
         self.name = name
         self.baseURL = Self.trimmingTrailingSlashes(baseURL)
@@ -32,6 +35,7 @@ public struct UpstreamSettings: Sendable, Equatable {
         self.connectTimeout = connectTimeout
         self.responseHeaderTimeout = responseHeaderTimeout
         self.readTimeout = readTimeout
+        self.breaker = breaker
     }
 
     /// The repository's name at the upstream: `org/api` becomes `proxy/<app-slug>/org/api` under a prefix.

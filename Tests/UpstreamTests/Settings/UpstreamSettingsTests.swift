@@ -36,10 +36,10 @@ import Testing
         #expect(settings.baseURL == "https://p")
     }
 
-    @Test func timeoutsDefaultTo5And10And60Seconds() {
+    @Test func timeoutsDefaultTo5And5And60Seconds() {
         let settings = UpstreamSettings(name: "p", baseURL: "https://p")
         #expect(settings.connectTimeout == .seconds(5))
-        #expect(settings.responseHeaderTimeout == .seconds(10))
+        #expect(settings.responseHeaderTimeout == .seconds(5))
         #expect(settings.readTimeout == .seconds(60))
     }
 }

@@ -1,0 +1,169 @@
+import Glibc
+import Logging
+import OCI
+
+/// Writes: all of them go through the single index writer. Making room (eviction) happens inside
+/// the transaction that needs the room, and evicted files are unlinked on the writer queue right
+/// after that transaction commits, before any other write could rename a new copy into place.
+extension ContentStore {
+    /// Stores a manifest (already verified against its digest by the caller) and optionally points
+    /// a tag at it. Returns false when the manifest could not be kept for lack of room (the tag is
+    /// still recorded; the manifest is fetched again when next asked for).
+    @discardableResult
+    public func putManifest(_ manifest: StoredManifest, tag: TagKey? = nil, checkedAt: Int64 = now()) async throws(StoreError) -> Bool {
+        try await writer.perform { [self] () throws(StoreError) -> Bool in
+            let (stored, files) = try transaction(environment) { txn throws(LMDBError) -> (Bool, [Digest]) in
+                if let tag {
+                    try txn.put(TagRecord(digest: manifest.digest, checkedAt: checkedAt).encoded(), for: tag.bytes, in: databases.tags)
+                }
+                let key = ContentKey(.manifest, manifest.digest)
+                if try txn.get(manifest.digest.indexKey, in: databases.manifests) != nil { return (true, []) }
+                let room = try makeRoom(for: Int64(manifest.bytes.count), sparing: nil, txn)
+                guard room.granted else { return (false, room.files) }
+                try txn.put(manifest.encoded(), for: manifest.digest.indexKey, in: databases.manifests)
+                try addEntry(key, size: Int64(manifest.bytes.count), txn)
+                return (true, room.files)
+            }
+            unlinkEvicted(files)
+            if !stored { logger.warning("no room to keep manifest", metadata: ["digest": "\(manifest.digest)"]) }
+            return stored
+        }
+    }
+
+    /// Records that the upstream confirmed `tag` still points at `digest`.
+    public func touchTag(_ tag: TagKey, digest: Digest, checkedAt: Int64 = now()) async throws(StoreError) {
+        try await writer.write { [databases] txn throws(LMDBError) in
+            try txn.put(TagRecord(digest: digest, checkedAt: checkedAt).encoded(), for: tag.bytes, in: databases.tags)
+        }
+    }
+
+    /// Writes the accesses and counters noted since the last flush (one transaction).
+    public func flushAccesses() async throws(StoreError) {
+        try await writer.write { [self] txn throws(LMDBError) in try applyPending(txn) }
+    }
+
+    /// Starts a download of `digest` into `ingest/`. With a budget and a known size, room is made
+    /// first (evicting if needed) and reserved; nil means no room can be made, and the caller
+    /// should stream the blob without keeping it.
+    public func beginIngest(of digest: Digest, expectedSize: Int64?) async throws(StoreError) -> BlobIngest? {
+        var reservation: SpaceReservation?
+        if budget != nil, let expectedSize {
+            reservation = try await writer.perform { [self] () throws(StoreError) -> SpaceReservation? in
+                let (granted, files) = try transaction(environment) { txn throws(LMDBError) in
+                    let room = try makeRoom(for: expectedSize, sparing: nil, txn)
+                    // Reserved inside the transaction, on the writer queue: no other reservation can
+                    // slip in between the check and the promise.
+                    return (room.granted ? SpaceReservation(bytes: expectedSize, table: reservations) : nil, room.files)
+                }
+                unlinkEvicted(files)
+                return granted
+            }
+            guard reservation != nil else {
+                pending.count(.uncachedForSpace)
+                return nil
+            }
+        }
+        return try BlobIngest(digest: digest, expectedSize: expectedSize, path: layout.ingestPath(named: POSIX.randomHex(bytes: 16)),
+                              reservation: reservation)
+    }
+
+    /// Verifies the ingest (size, digest) if not yet done, makes it durable under `blobs/`, then
+    /// records it. Returns false when it could not be kept for lack of room (nothing recorded, the
+    /// file removed). On any failure nothing is recorded and the partial file is gone.
+    @discardableResult
+    public func commit(_ ingest: BlobIngest) async throws(StoreError) -> Bool {
+        try ingest.verify()
+        let (fd, source, digest, size, reservation) = (ingest.takeDescriptor(), ingest.path, ingest.digest, ingest.bytesWritten, ingest.reservation)
+        do {
+            try await offloaded { () throws(StoreError) in
+                defer { Glibc.close(fd) }
+                try POSIX.fsync(fd, path: source)
+            }
+        } catch {
+            ingest.discard()
+            throw error
+        }
+        ingest.committed = true  // From here the writer owns the file: it is renamed or removed below.
+        let outcome = try await writer.perform { [self] () throws(StoreError) -> CommitOutcome in
+            defer {
+                reservation?.release()
+                POSIX.unlink(source)  // Gone already once renamed; otherwise the download is dropped.
+            }
+            let (decision, files) = try transaction(environment) { txn throws(LMDBError) -> (CommitOutcome, [Digest]) in
+                if try txn.get(digest.indexKey, in: databases.blobs) != nil { return (.alreadyStored, []) }
+                // A download of unknown size reserved nothing; one of known size reserved all of it.
+                let needed = size - (reservation?.bytes ?? 0)
+                guard needed > 0 else { return (.stored, []) }
+                let room = try makeRoom(for: needed, sparing: digest, txn)
+                return (room.granted ? .stored : .noRoom, room.files)
+            }
+            unlinkEvicted(files)
+            guard decision == .stored else { return decision }
+            let directory = layout.blobDirectory(for: digest)
+            try POSIX.makeDirectories(directory)
+            try POSIX.rename(source, layout.blobPath(for: digest))
+            try POSIX.fsyncDirectory(directory)
+            try transaction(environment) { txn throws(LMDBError) in
+                try txn.put(BlobRecord(size: size, storedAt: now()).encoded(), for: digest.indexKey, in: databases.blobs)
+                try addEntry(ContentKey(.blob, digest), size: size, txn)
+                // Released inside the transaction, so the next writer sees these bytes as used, not reserved.
+                reservation?.release()
+            }
+            return .stored
+        }
+        if outcome == .noRoom {
+            pending.count(.uncachedForSpace)
+            logger.warning("no room to keep blob; it was sent but not stored", metadata: ["digest": "\(digest)", "size": "\(size)"])
+        }
+        return outcome != .noRoom
+    }
+
+    private enum CommitOutcome: Sendable { case stored, alreadyStored, noRoom }
+
+    // MARK: On the writer queue
+
+    /// Inside a write transaction: whether `bytes` more fit under the budget (committed plus
+    /// reserved), evicting least-recently-used content down to the low watermark when they do not.
+    /// Returns the evicted blob files, to unlink once the transaction has committed.
+    func makeRoom(for bytes: Int64, sparing spared: Digest?, _ txn: borrowing LMDBTransaction) throws(LMDBError) -> (granted: Bool, files: [Digest]) {
+        guard let budget else { return (true, []) }
+        guard bytes <= budget.maxBytes else { return (false, []) }
+        try applyPending(txn)
+        let index = AccessIndex(databases: databases)
+        let reserved = reservations.reservedBytes
+        let used = try index.bytesUsed(txn)
+        if used + reserved + bytes <= budget.maxBytes { return (true, []) }
+        var sparing = leases.leased
+        if let spared { sparing.insert(spared) }
+        let outcome = try Eviction(databases: databases).run(down: max(0, budget.lowWatermark - reserved - bytes), sparing: sparing, txn)
+        if !outcome.evicted.isEmpty {
+            logger.info("evicted least recently used content", metadata: [
+                "items": "\(outcome.evicted.count)", "bytes": "\(outcome.freedBytes)", "for": "\(bytes)",
+            ])
+        }
+        return (used - outcome.freedBytes + reserved + bytes <= budget.maxBytes, outcome.files)
+    }
+
+    /// Adds new content at the most recent end of the access order.
+    func addEntry(_ key: ContentKey, size: Int64, _ txn: borrowing LMDBTransaction) throws(LMDBError) {
+        try AccessIndex(databases: databases).add(key, size: size, sequence: pending.nextSequence(), at: now(), txn)
+        try txn.setInteger(Int64(bitPattern: pending.clockValue), .accessClock, in: databases)
+    }
+
+    /// Writes the batched accesses and counters.
+    func applyPending(_ txn: borrowing LMDBTransaction) throws(LMDBError) {
+        let (accesses, counters) = pending.take()
+        let index = AccessIndex(databases: databases)
+        for (key, access) in accesses {
+            try index.touch(key, sequence: access.sequence, at: access.at, txn)
+        }
+        try txn.addInteger(counters.hits, .hits, in: databases)
+        try txn.addInteger(counters.misses, .misses, in: databases)
+        try txn.addInteger(counters.uncachedForSpace, .uncachedForSpace, in: databases)
+        if !accesses.isEmpty { try txn.setInteger(Int64(bitPattern: pending.clockValue), .accessClock, in: databases) }
+    }
+
+    func unlinkEvicted(_ digests: [Digest]) {
+        for digest in digests { POSIX.unlink(layout.blobPath(for: digest)) }
+    }
+}

@@ -9,8 +9,8 @@ import Upstream
 ///
 /// The last chunk is held back until the whole blob has been verified: a client never receives
 /// the complete body of a blob whose size or digest did not match (its connection is cut short
-/// instead, so it retries). Once the client has the verified bytes, the blob is made durable and
-/// committed, so a later request is served from the file. If the client stops reading, the
+/// instead, so it retries). A verified blob is made durable and committed before the last chunk
+/// is sent, so once a client has the whole blob, its next request is served from the file. If the client stops reading, the
 /// download is abandoned and nothing is committed. Without an ingest (no room under the budget)
 /// the blob is still verified the same way, but not kept.
 public struct BlobDownload: AsyncSequence {
@@ -47,9 +47,7 @@ public struct BlobDownload: AsyncSequence {
         let store: ContentStore
         let logger: Logger
         var heldBack: ByteBuffer?
-        var state = State.streaming
-
-        enum State { case streaming, verified, done }
+        var done = false
 
         init(body: UpstreamBlob.Body.AsyncIterator, digest: Digest, expectedSize: Int64?, ingest: BlobIngest?, store: ContentStore, logger: Logger) {
             self.body = body
@@ -62,35 +60,34 @@ public struct BlobDownload: AsyncSequence {
         }
 
         public mutating func next() async throws -> ByteBuffer? {
+            guard !done else { return nil }
             do {
-                switch state {
-                case .done:
-                    return nil
-                case .verified:
-                    // The client has every byte; make the blob durable and record it.
-                    state = .done
-                    if let ingest, try await store.commit(ingest) {
-                        logger.info("cached blob", metadata: ["digest": "\(digest)", "size": "\(ingest.bytesWritten)"])
-                    }
-                    return nil
-                case .streaming:
-                    while let chunk = try await body.next() {
-                        try chunk.withUnsafeReadableBytes { bytes throws(StoreError) in try take(bytes) }
-                        let previous = heldBack
-                        heldBack = chunk
-                        if let previous { return previous }
-                    }
-                    try verify()
-                    state = .verified
-                    if let last = heldBack { return last }
-                    return try await next()
+                while let chunk = try await body.next() {
+                    try chunk.withUnsafeReadableBytes { bytes throws(StoreError) in try take(bytes) }
+                    let previous = heldBack
+                    heldBack = chunk
+                    if let previous { return previous }
                 }
+                try verify()
             } catch {
-                state = .done
+                done = true
                 ingest?.discard()
                 logger.error("blob download failed; nothing cached", metadata: ["digest": "\(digest)", "error": "\(error)"])
                 throw error
             }
+            // Verified: commit before the last bytes go out, so a client that has the whole blob
+            // finds it cached on its next request. The client's bytes are good either way.
+            done = true
+            if let ingest {
+                do {
+                    if try await store.commit(ingest) {
+                        logger.info("cached blob", metadata: ["digest": "\(digest)", "size": "\(ingest.bytesWritten)"])
+                    }
+                } catch {
+                    logger.error("could not keep a verified blob", metadata: ["digest": "\(digest)", "error": "\(error)"])
+                }
+            }
+            return heldBack
         }
 
         private mutating func take(_ bytes: UnsafeRawBufferPointer) throws(StoreError) {

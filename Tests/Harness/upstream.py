@@ -138,7 +138,8 @@ def seeded_images(args, url):
     path = os.path.join(args.dir, "seeded.json")
     if not os.path.exists(path):
         user, password = (None, None) if args.auth == "none" else (args.user, args.password)
-        seeded = imagegen.seed_registry(url, user, password, args.big_mib)
+        sized = [(spec.split("=", 1)[0], int(spec.split("=", 1)[1])) for spec in args.sized]
+        seeded = imagegen.seed_registry(url, user, password, args.big_mib, sized)
         with open(path + ".tmp", "w") as out:
             json.dump(seeded, out)
         os.replace(path + ".tmp", path)
@@ -181,6 +182,8 @@ def main():
     parser.add_argument("--password", default="license-id")
     parser.add_argument("--port", type=int, help="listen on this port (e.g. to restart on the same data)")
     parser.add_argument("--big-mib", type=int, help="also seed big/blob:1.0 with a layer of this many MiB")
+    parser.add_argument("--sized", action="append", default=[], metavar="REPO=BYTES",
+                        help="also seed REPO:1.0 with one layer of BYTES random bytes (repeatable)")
     args = parser.parse_args()
     args.dir = os.path.abspath(args.dir)
     os.makedirs(args.dir, exist_ok=True)

@@ -29,11 +29,14 @@ final class UpstreamRegistry: Sendable {
         self.process = process
     }
 
-    static func start(auth: Auth, directory: String? = nil, port: Int? = nil, bigMiB: Int? = nil) async throws -> UpstreamRegistry {
+    /// `sized` adds one-layer images `repository:1.0` with a layer of that many random bytes.
+    static func start(auth: Auth, directory: String? = nil, port: Int? = nil, bigMiB: Int? = nil,
+                      sized: [(repository: String, bytes: Int)] = []) async throws -> UpstreamRegistry {
         let dir = directory ?? Paths.temporaryDirectory("upstream-\(auth.rawValue)")
         var arguments = [Paths.harness + "/upstream.py", "--dir", dir, "--auth", auth.rawValue, "--user", user, "--password", password]
         if let port { arguments += ["--port", "\(port)"] }
         if let bigMiB { arguments += ["--big-mib", "\(bigMiB)"] }
+        for image in sized { arguments += ["--sized", "\(image.repository)=\(image.bytes)"] }
         let process = try ChildProcess("/usr/bin/env", ["python3"] + arguments, logPath: dir + ".launcher.log")
         guard let line = await process.readLine(timeout: .seconds(180)) else {
             throw HarnessError("upstream.py did not start; see \(dir).launcher.log")

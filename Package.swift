@@ -65,6 +65,11 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strict),
+        // `swift run -c release store-benchmark`: start-up, eviction and memory with a million entries.
+        .executableTarget(name: "store-benchmark", dependencies: [
+            "OCI", "Store",
+            .product(name: "Logging", package: "swift-log"),
+        ], path: "Benchmarks/StoreBenchmark", swiftSettings: strict),
         .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "OCI"], swiftSettings: strict),
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "OCI"], swiftSettings: strict),

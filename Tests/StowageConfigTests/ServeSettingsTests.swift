@@ -24,7 +24,7 @@ import Upstream
         let resolved = try ServeSettings.resolve(file: try ConfigLoader.load(path: path), overrides: ServeOverrides(), environment: [:])
         #expect(resolved.listenHost == "127.0.0.1")
         #expect(resolved.listenPort == 5000)
-        #expect(resolved.storage == StorageSettings(path: "Storage", maxBytes: nil))
+        #expect(resolved.storage == StorageSettings(path: "Storage", maxBytes: 10 << 30))
         #expect(resolved.upstream.baseURL == "https://registry-1.docker.io")
     }
 

@@ -11,6 +11,8 @@ final class UpstreamRegistry: Sendable {
     struct Info: Decodable, Sendable {
         let url: String
         let port: Int
+        /// The `docker-registry` process (to stop or freeze it).
+        let pid: Int32
         let log: String
         let tokenPort: Int?
         let images: [SeededImage]

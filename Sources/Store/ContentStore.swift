@@ -81,8 +81,7 @@ public final class ContentStore: Sendable {
             let schema = try txn.integer(.schema, in: databases)
             if schema == 0 {
                 let records = try txn.count(databases.manifests) + txn.count(databases.blobs) + txn.count(databases.tags)
-                let empty = records == 0
-                guard empty else { return .failure(.incompatibleIndex(found: 1, expected: Meta.currentSchema)) }
+                guard records == 0 else { return .failure(.incompatibleIndex(found: 1, expected: Meta.currentSchema)) }
                 try txn.setInteger(Meta.currentSchema, .schema, in: databases)
             } else if schema != Meta.currentSchema {
                 return .failure(.incompatibleIndex(found: schema, expected: Meta.currentSchema))
@@ -129,7 +128,12 @@ public final class ContentStore: Sendable {
     /// Nil when it is not cached (or was evicted between the lookup and the open).
     public func openBlob(_ digest: Digest) throws(StoreError) -> OpenedBlob? {
         leases.acquire(digest)
-        guard let record = try? blob(digest) else {
+        let found: BlobRecord?
+        do { found = try blob(digest) } catch {
+            leases.release(digest)
+            throw error
+        }
+        guard let record = found else {
             leases.release(digest)
             return nil
         }

@@ -14,7 +14,9 @@ import Testing
     }
 
     @Test func tokensAreCachedAcrossRequestsForTheSameRepository() async throws {
-        let upstream = try await Fixtures.tokenUpstream()
+        // A token server of its own: the shared one counts other tests' tokens when tests run in parallel.
+        let upstream = try await UpstreamRegistry.start(auth: .token)
+        defer { Task { await upstream.stop() } }
         let tokenPort = try #require(upstream.info.tokenPort)
         let stowage = try await StowageServer.start(upstream: upstream.url)
         defer { Task { await stowage.stop() } }

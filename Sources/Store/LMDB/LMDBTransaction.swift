@@ -56,10 +56,6 @@ public struct LMDBTransaction: ~Copyable {
         try check(mdb_drop(handle, db.dbi, 0), "mdb_drop")
     }
 
-    public func isEmpty(_ db: LMDBDatabase) throws(LMDBError) -> Bool {
-        try count(db) == 0
-    }
-
     /// Visits entries in key order from the first key ≥ `start` (or the first key) until `body` returns false.
     public func forEach(in db: LMDBDatabase, from start: [UInt8]? = nil, _ body: ([UInt8], [UInt8]) -> Bool) throws(LMDBError) {
         var cursor: OpaquePointer?

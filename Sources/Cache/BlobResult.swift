@@ -1,8 +1,24 @@
 import Store
 
-/// A blob as the cache answers it: a committed file opened for this response, or a download
-/// streaming from the upstream.
+/// A blob as the cache answers it.
 public enum BlobResult {
+    /// A committed file opened for this response.
     case stored(OpenedBlob)
-    case download(BlobDownload)
+    /// A miss being fetched once for every client that asks: follow it from any offset.
+    case fetching(InFlightBlob)
+    /// A miss there is no room to keep: streamed from its own upstream response, verified, not stored.
+    case passThrough(BlobDownload)
+}
+
+/// A blob download in flight, as one client sees it.
+public struct InFlightBlob: Sendable {
+    let fetch: BlobFetch
+
+    /// The blob's size, when the upstream announced it.
+    public var size: Int64? { fetch.size }
+
+    /// Bytes `first...last` (to the end when `last` is nil), as they arrive.
+    public func bytes(first: Int64 = 0, last: Int64? = nil) -> BlobFollower {
+        BlobFollower(fetch: fetch, first: first, last: last)
+    }
 }

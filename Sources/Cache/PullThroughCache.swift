@@ -1,6 +1,7 @@
 import Logging
 import OCI
 import Store
+import Synchronization
 import Upstream
 
 /// The pull-through core, in registry terms. It answers from the store when it can, and
@@ -19,6 +20,10 @@ public final class PullThroughCache: Sendable {
     private let store: ContentStore
     private let client: RegistryClient
     private let logger: Logger
+    /// Blob fetches starting or running, one per digest (single-flight).
+    private let blobFetches = Mutex<[Digest: Task<FetchStart, any Error>]>([:])
+    /// Manifest requests to the upstream in flight, one per upstream, repository, reference and method.
+    private let manifestRequests = Coalescer<String, UpstreamManifest>()
 
     public init(store: ContentStore, client: RegistryClient, tagTTL: Duration = .seconds(60), logger: Logger) {
         self.tagTTL = tagTTL
@@ -59,7 +64,7 @@ public final class PullThroughCache: Sendable {
         if isFresh(record) { return ManifestResult(cached) }
         let head: UpstreamManifest
         do {
-            head = try await client.manifest(repository: repository.value, reference: tag.value, method: .head)
+            head = try await upstreamManifest(repository, reference: tag.value, method: .head)
         } catch let error where error.allowsServingStale {
             logger.warning("serving cached tag: upstream failed", metadata: [
                 "tag": "\(key)", "digest": "\(cached.digest)", "error": "\(error)",
@@ -85,7 +90,7 @@ public final class PullThroughCache: Sendable {
     private func fetchManifest(_ repository: RepositoryName, reference: String, expected: Digest?, tag: TagKey?) async throws(RegistryError) -> StoredManifest {
         let response: UpstreamManifest
         do {
-            response = try await client.manifest(repository: repository.value, reference: reference, method: .get)
+            response = try await upstreamManifest(repository, reference: reference, method: .get)
         } catch {
             throw error.registryError(notFound: .manifestUnknown)
         }
@@ -104,6 +109,20 @@ public final class PullThroughCache: Sendable {
         return manifest
     }
 
+    /// One upstream request per repository, reference and method at a time, however many clients ask.
+    private func upstreamManifest(_ repository: RepositoryName, reference: String, method: UpstreamMethod) async throws(UpstreamError) -> UpstreamManifest {
+        let key = "\(method)\u{0}\(repository.value)\u{0}\(reference)"
+        do {
+            return try await manifestRequests.run(key) { [client] in
+                try await client.manifest(repository: repository.value, reference: reference, method: method)
+            }
+        } catch let error as UpstreamError {
+            throw error
+        } catch {
+            throw .unreachable(upstream: upstreamName, reason: "\(error)")
+        }
+    }
+
     // MARK: Blobs
 
     public func blob(_ repository: RepositoryName, _ digest: Digest) async throws(RegistryError) -> BlobResult {
@@ -114,29 +133,78 @@ public final class PullThroughCache: Sendable {
         guard digest.isSHA256 else {
             throw RegistryError(.digestInvalid, "only sha256 blobs can be verified and cached, not \(digest.algorithm)")
         }
-        store.noteMiss()
-        let upstream: UpstreamBlob
+        let (start, starts) = blobFetches.withLock { running in
+            if let existing = running[digest] { return (existing, false) }
+            let start = Task { () async throws -> FetchStart in try await self.startFetch(repository, digest) }
+            running[digest] = start
+            return (start, true)
+        }
+        if starts { store.noteMiss() }
+        let started: FetchStart
         do {
-            upstream = try await client.blob(repository: repository.value, digest: digest.description)
+            started = try await start.value
+        } catch {
+            throw error as? RegistryError ?? RegistryError(.unknown, "blob fetch failed: \(error)", status: 500)
+        }
+        switch started {
+        case .following(let fetch):
+            return .fetching(InFlightBlob(fetch: fetch))
+        case .notKept(let upstream) where starts:
+            return .passThrough(BlobDownload(upstream: upstream, digest: digest, ingest: nil, store: store, logger: logger))
+        case .notKept:
+            // That upstream response is the starter's; without room to share a file, fetch our own.
+            return .passThrough(BlobDownload(upstream: try await upstreamBlob(repository, digest), digest: digest, ingest: nil, store: store, logger: logger))
+        }
+    }
+
+    private enum FetchStart: Sendable {
+        case following(BlobFetch)
+        case notKept(UpstreamBlob)
+    }
+
+    /// Asks the upstream for the blob and starts the shared fetch. Runs once per digest at a time;
+    /// the entry in `blobFetches` stays until the fetch has committed or failed.
+    private func startFetch(_ repository: RepositoryName, _ digest: Digest) async throws -> FetchStart {
+        let forget: @Sendable () -> Void = { [self] in blobFetches.withLock { _ = $0.removeValue(forKey: digest) } }
+        do {
+            let upstream = try await upstreamBlob(repository, digest)
+            let ingest = try await storeAccess { () async throws(StoreError) in
+                try await store.beginIngest(of: digest, expectedSize: upstream.contentLength)
+            }
+            guard let ingest else {
+                logger.warning("no room in the cache: streaming the blob without keeping it", metadata: [
+                    "digest": "\(digest)", "size": "\(upstream.contentLength.map(String.init) ?? "unknown")",
+                ])
+                forget()
+                return .notKept(upstream)
+            }
+            logger.info("fetching blob", metadata: ["repository": "\(repository)", "digest": "\(digest)", "size": "\(upstream.contentLength.map(String.init) ?? "unknown")"])
+            do {
+                return .following(try BlobFetch.start(digest: digest, upstream: upstream, ingest: ingest, store: store, logger: logger, finished: forget))
+            } catch {
+                throw logged(error)
+            }
+        } catch {
+            forget()
+            throw error
+        }
+    }
+
+    private func upstreamBlob(_ repository: RepositoryName, _ digest: Digest) async throws(RegistryError) -> UpstreamBlob {
+        do {
+            return try await client.blob(repository: repository.value, digest: digest.description)
         } catch {
             throw error.registryError(notFound: .blobUnknown)
         }
-        let ingest = try await storeAccess { () async throws(StoreError) in
-            try await store.beginIngest(of: digest, expectedSize: upstream.contentLength)
-        }
-        if ingest == nil {
-            logger.warning("no room in the cache: streaming the blob without keeping it", metadata: [
-                "digest": "\(digest)", "size": "\(upstream.contentLength.map(String.init) ?? "unknown")",
-            ])
-        }
-        logger.info("fetching blob", metadata: ["repository": "\(repository)", "digest": "\(digest)", "size": "\(upstream.contentLength.map(String.init) ?? "unknown")"])
-        return .download(BlobDownload(upstream: upstream, digest: digest, ingest: ingest, store: store, logger: logger))
     }
 
     /// The blob's size for a `HEAD`: from the store, or asked of the upstream without downloading.
     public func blobSize(_ repository: RepositoryName, _ digest: Digest) async throws(RegistryError) -> Int64? {
         if let record = try storeRead({ () throws(StoreError) in try store.blob(digest) }) {
             return record.size
+        }
+        if let start = blobFetches.withLock({ $0[digest] }), case .following(let fetch)? = try? await start.value, let size = fetch.size {
+            return size
         }
         do {
             return try await client.blobSize(repository: repository.value, digest: digest.description)

@@ -74,22 +74,30 @@ struct HTTPConnection {
             raw.write(HTTPServerResponsePart.body(.fileRegion(region)), promise: nil)
             try await raw.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
             return Outcome(bytes: last - first + 1, complete: true)
+        case .follow(let follower):
+            return try await stream(follower)
         case .download(let download):
-            var sent: Int64 = 0
-            do {
-                for try await chunk in download {
-                    sent += Int64(chunk.readableBytes)
-                    try await raw.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(chunk))).get()
-                }
-            } catch {
-                // The body cannot be completed: close so the client sees a short read and retries.
-                raw.flush()
-                try? await raw.close()
-                return Outcome(bytes: sent, complete: false)
-            }
-            try await raw.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
-            return Outcome(bytes: sent, complete: true)
+            return try await stream(download)
         }
+    }
+
+    /// Writes a streamed body chunk by chunk, each awaited (back-pressure); if the body fails, the
+    /// connection is closed so the client sees a short read and retries.
+    private func stream<Body: AsyncSequence>(_ body: Body) async throws -> Outcome where Body.Element == ByteBuffer {
+        let raw = channel.channel
+        var sent: Int64 = 0
+        do {
+            for try await chunk in body {
+                sent += Int64(chunk.readableBytes)
+                try await raw.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(chunk))).get()
+            }
+        } catch {
+            raw.flush()
+            try? await raw.close()
+            return Outcome(bytes: sent, complete: false)
+        }
+        try await raw.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
+        return Outcome(bytes: sent, complete: true)
     }
 }
 

@@ -82,26 +82,37 @@ struct RegistryHandler: Sendable {
         }
         switch try await cache.blob(name, digest) {
         case .stored(let blob):
-            let size = blob.size
             headers.add(name: "ETag", value: "\"\(digest)\"")
             headers.add(name: "Cache-Control", value: "max-age=31536000")
-            switch ByteRange.resolve(header: range, size: size) {
-            case .whole:
-                headers.add(name: "Content-Length", value: "\(size)")
-                return Response(status: .ok, headers: headers, body: size == 0 ? .none : .file(blob, first: 0, last: size - 1))
-            case .partial(let part):
-                headers.add(name: "Content-Length", value: "\(part.count)")
-                headers.add(name: "Content-Range", value: "bytes \(part.first)-\(part.last)/\(size)")
-                return Response(status: .partialContent, headers: headers, body: .file(blob, first: part.first, last: part.last))
-            case .unsatisfiable:
-                var response = Response.error(RegistryError(.rangeInvalid, "range \(range ?? "") is outside the blob's \(size) bytes"))
-                response.headers.add(name: "Content-Range", value: "bytes */\(size)")
-                return response
+            return ranged(size: blob.size, range: range, headers: headers) { first, last in .file(blob, first: first, last: last) }
+        case .fetching(let inFlight):
+            // A miss: the requested range is sent from the shared download as its bytes arrive.
+            guard let size = inFlight.size else {
+                return Response(status: .ok, headers: headers, body: .follow(inFlight.bytes()))
             }
-        case .download(let download):
-            // A miss is sent whole (200) even when a range was asked for, as RFC 9110 allows.
+            return ranged(size: size, range: range, headers: headers) { first, last in .follow(inFlight.bytes(first: first, last: last)) }
+        case .passThrough(let download):
+            // Not kept for lack of room: sent whole (200) even when a range was asked for, as RFC 9110 allows.
             if let length = download.contentLength { headers.add(name: "Content-Length", value: "\(length)") }
             return Response(status: .ok, headers: headers, body: .download(download))
+        }
+    }
+
+    /// 200 with the whole blob, 206 with one range, or 416 when the range is outside it.
+    private func ranged(size: Int64, range: String?, headers: HTTPHeaders, body: (Int64, Int64) -> Response.Body) -> Response {
+        var headers = headers
+        switch ByteRange.resolve(header: range, size: size) {
+        case .whole:
+            headers.add(name: "Content-Length", value: "\(size)")
+            return Response(status: .ok, headers: headers, body: size == 0 ? .none : body(0, size - 1))
+        case .partial(let part):
+            headers.add(name: "Content-Length", value: "\(part.count)")
+            headers.add(name: "Content-Range", value: "bytes \(part.first)-\(part.last)/\(size)")
+            return Response(status: .partialContent, headers: headers, body: body(part.first, part.last))
+        case .unsatisfiable:
+            var response = Response.error(RegistryError(.rangeInvalid, "range \(range ?? "") is outside the blob's \(size) bytes"))
+            response.headers.add(name: "Content-Range", value: "bytes */\(size)")
+            return response
         }
     }
 

@@ -11,7 +11,9 @@ struct Response {
         /// A byte range `[first, last]` of a committed blob, sent with sendfile; the blob is released
         /// (its lease ended) once sent.
         case file(OpenedBlob, first: Int64, last: Int64)
-        /// A cache miss streaming from the upstream.
+        /// A cache miss, followed as the shared fetch writes it.
+        case follow(BlobFollower)
+        /// A cache miss with no room to keep it, streamed from its own upstream response.
         case download(BlobDownload)
     }
 

@@ -127,24 +127,20 @@ public final class ContentStore: Sendable {
     /// Opens a committed blob for sending, leased so eviction leaves it alone until `release()`.
     /// Nil when it is not cached (or was evicted between the lookup and the open).
     public func openBlob(_ digest: Digest) throws(StoreError) -> OpenedBlob? {
-        leases.acquire(digest)
-        let found: BlobRecord?
-        do { found = try blob(digest) } catch {
-            leases.release(digest)
-            throw error
-        }
-        guard let record = found else {
-            leases.release(digest)
-            return nil
-        }
+        let lease = leaseBlob(digest)
+        guard let record = try blob(digest) else { return nil }
         let fd = open(layout.blobPath(for: digest), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
-            let code = errno
-            leases.release(digest)
-            if code == ENOENT { return nil }
-            throw .io(operation: "open", path: layout.blobPath(for: digest), errno: code)
+            if errno == ENOENT { return nil }
+            throw .io(operation: "open", path: layout.blobPath(for: digest), errno: errno)
         }
-        return OpenedBlob(digest: digest, size: record.size, descriptor: fd, leases: leases)
+        return OpenedBlob(size: record.size, descriptor: fd, lease: lease)
+    }
+
+    /// Holds `digest` against eviction while it is sent from somewhere other than `openBlob`
+    /// (a download being followed).
+    public func leaseBlob(_ digest: Digest) -> BlobLease {
+        BlobLease(digest: digest, leases: leases)
     }
 
     public func blobPath(_ digest: Digest) -> String { layout.blobPath(for: digest) }

@@ -55,6 +55,12 @@ public final class BlobIngest {
         }
     }
 
+    /// A new read-only descriptor on the file being written, for clients following the download.
+    /// It stays valid through the rename into `blobs/` (and after an unlink): the caller closes it.
+    public func openReader() throws(StoreError) -> Int32 {
+        try POSIX.open(path, O_RDONLY)
+    }
+
     /// Hands the open descriptor to the store, which fsyncs and closes it off the cooperative pool.
     func takeDescriptor() -> Int32 {
         precondition(isVerified, "commit before verify")

@@ -21,22 +21,41 @@ final class BlobLeases: Sendable {
     var leased: Set<Digest> { counts.withLock { Set($0.keys) } }
 }
 
+/// One client's hold on a blob it is being sent; eviction skips the blob until every lease ends.
+/// Released exactly once: explicitly or when dropped.
+public final class BlobLease: Sendable {
+    public let digest: Digest
+    private let leases: BlobLeases
+    private let released = Atomic<Bool>(false)
+
+    init(digest: Digest, leases: BlobLeases) {
+        self.digest = digest
+        self.leases = leases
+        leases.acquire(digest)
+    }
+
+    public func release() {
+        if !released.exchange(true, ordering: .acquiringAndReleasing) { leases.release(digest) }
+    }
+
+    deinit { release() }
+}
+
 /// A committed blob opened for one response. The descriptor was opened while the blob was leased,
 /// so it reads the whole committed file even if the blob is evicted meanwhile. Whoever sends it
 /// takes the descriptor (and closes it) and calls `release()` when done; dropping it does both.
 public final class OpenedBlob: Sendable {
-    public let digest: Digest
     public let size: Int64
     private let descriptor: Mutex<Int32>
-    private let leases: BlobLeases
-    private let released = Atomic<Bool>(false)
+    private let lease: BlobLease
 
-    init(digest: Digest, size: Int64, descriptor: Int32, leases: BlobLeases) {
-        self.digest = digest
+    init(size: Int64, descriptor: Int32, lease: BlobLease) {
         self.size = size
         self.descriptor = Mutex(descriptor)
-        self.leases = leases
+        self.lease = lease
     }
+
+    public var digest: Digest { lease.digest }
 
     /// The open file; the caller now owns (and closes) it. -1 if already taken.
     public func takeDescriptor() -> Int32 {
@@ -48,10 +67,9 @@ public final class OpenedBlob: Sendable {
 
     /// Ends the lease (closing the descriptor if nobody took it). Idempotent.
     public func release() {
-        guard !released.exchange(true, ordering: .acquiringAndReleasing) else { return }
         let fd = takeDescriptor()
         if fd >= 0 { close(fd) }
-        leases.release(digest)
+        lease.release()
     }
 
     deinit { release() }

@@ -10,7 +10,7 @@ every repository has digests of its own):
   good/app         everything correct
   ratelimited/app  every manifest and blob request: 429 TOOMANYREQUESTS with Retry-After: 17
   corrupt/app      blob GET: the right length, but every byte flipped (the digest does not match)
-  dropped/app      blob GET: headers with the full Content-Length, half the body, then the socket closes
+  dropped/app      blob GET: headers with the full Content-Length, half the body, a second's pause, then the socket closes
   slow/app         blob GET: headers, then the body trickled over --slow-seconds (default 4)
   hang/app         any request waits 60 s before it is answered
   redirect/app     blob GET: 307 to http://<redirectHost>/blobdata/<digest>, a second listener on
@@ -183,6 +183,7 @@ class RegistryHandler(Handler):
         if repository == "dropped/app":
             self.wfile.write(data[:len(data) // 2])
             self.wfile.flush()
+            time.sleep(1)  # long enough for every concurrent client to be following the fetch
             self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
             return

@@ -40,7 +40,12 @@ struct HTTPConnection {
         var response = await handler.respond(to: head)
         response.headers.replaceOrAdd(name: "Docker-Distribution-API-Version", value: "registry/2.0")
         let keepAlive = head.isKeepAlive
-        if !keepAlive { response.headers.replaceOrAdd(name: "Connection", value: "close") }
+        if !keepAlive {
+            response.headers.replaceOrAdd(name: "Connection", value: "close")
+        } else if head.version.major == 1 && head.version.minor == 0 {
+            // HTTP/1.0 closes by default: a client that asked to keep the connection must be told it may.
+            response.headers.replaceOrAdd(name: "Connection", value: "keep-alive")
+        }
         let outcome = try await write(response, version: head.version)
         logger.info("request", metadata: [
             "method": "\(head.method.rawValue)",
@@ -54,37 +59,53 @@ struct HTTPConnection {
 
     private struct Outcome { var bytes: Int64; var complete: Bool }
 
+    /// Responses up to this size are written without waiting for the socket to take them: the
+    /// next request is read meanwhile. Larger ones are awaited (back-pressure).
+    static let unawaitedBodyLimit = 64 << 10
+
     private func write(_ response: Response, version: HTTPVersion) async throws -> Outcome {
-        let raw = channel.channel
-        let head = HTTPResponseHead(version: version, status: response.status, headers: response.headers)
-        raw.write(HTTPServerResponsePart.head(head), promise: nil)
+        let head = HTTPServerResponsePart.head(HTTPResponseHead(version: version, status: response.status, headers: response.headers))
         switch response.body {
         case .none:
-            try await raw.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
+            try await send([head, .end(nil)], awaitingCompletion: false)
             return Outcome(bytes: 0, complete: true)
         case .bytes(let bytes):
-            raw.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: bytes))), promise: nil)
-            try await raw.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
+            try await send([head, .body(.byteBuffer(ByteBuffer(bytes: bytes))), .end(nil)],
+                           awaitingCompletion: bytes.count > Self.unawaitedBodyLimit)
             return Outcome(bytes: Int64(bytes.count), complete: true)
         case .file(let blob, let first, let last):
             defer { blob.release() }
             let file = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: blob.takeDescriptor())
             defer { try? file.close() }
             let region = FileRegion(fileHandle: file, readerIndex: Int(first), endIndex: Int(last + 1))
-            raw.write(HTTPServerResponsePart.body(.fileRegion(region)), promise: nil)
-            try await raw.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
+            // Awaited: the file may be closed only once sendfile is done with it.
+            try await send([head, .body(.fileRegion(region)), .end(nil)], awaitingCompletion: true)
             return Outcome(bytes: last - first + 1, complete: true)
         case .follow(let follower):
-            return try await stream(follower)
+            return try await stream(head: head, follower)
         case .download(let download):
-            return try await stream(download)
+            return try await stream(head: head, download)
         }
+    }
+
+    /// Writes `parts` in one trip to the channel's event loop and flushes them; optionally waits
+    /// until the last one has been written to the socket.
+    private func send(_ parts: [HTTPServerResponsePart], awaitingCompletion: Bool) async throws {
+        let raw = channel.channel
+        let written: EventLoopPromise<Void>? = awaitingCompletion ? raw.eventLoop.makePromise() : nil
+        raw.eventLoop.execute {
+            for part in parts.dropLast() { raw.write(part, promise: nil) }
+            raw.writeAndFlush(parts.last!, promise: written)
+        }
+        // Not awaited, a write still goes out in order: the event loop runs these closures FIFO.
+        try await written?.futureResult.get()
     }
 
     /// Writes a streamed body chunk by chunk, each awaited (back-pressure); if the body fails, the
     /// connection is closed so the client sees a short read and retries.
-    private func stream<Body: AsyncSequence>(_ body: Body) async throws -> Outcome where Body.Element == ByteBuffer {
+    private func stream<Body: AsyncSequence>(head: HTTPServerResponsePart, _ body: Body) async throws -> Outcome where Body.Element == ByteBuffer {
         let raw = channel.channel
+        try await send([head], awaitingCompletion: false)
         var sent: Int64 = 0
         do {
             for try await chunk in body {

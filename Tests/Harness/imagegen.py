@@ -264,16 +264,16 @@ class Registry:
         self.push_manifest(image.repository, image.tag, image.manifest, image.media_type)
 
 
-def push_big_image(registry, mib, seed=STANDARD_SEED):
-    """`big/blob:1.0`: one uncompressed layer of `mib` MiB of seeded random bytes, streamed in chunks."""
+def push_big_image(registry, mib, seed=STANDARD_SEED, repository="big/blob"):
+    """`big/blob:1.0` (or `repository:1.0`): one uncompressed layer of `mib` MiB of seeded random
+    bytes, streamed in chunks."""
     def chunks():
-        rng, remaining = random.Random(f"big:{seed}"), mib << 20
+        rng, remaining = random.Random(f"big:{seed}:{repository}" if repository != "big/blob" else f"big:{seed}"), mib << 20
         while remaining:
             size = min(BIG_CHUNK, remaining)
             remaining -= size
             yield rng.randbytes(size)
 
-    repository = "big/blob"
     layer_digest, layer_size = registry.push_chunked(repository, chunks())
     config = canonical_json({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": [layer_digest]}})
     registry.push_blob(repository, config)

@@ -1,0 +1,387 @@
+"""Hot-path benchmark: Stowage beside distribution's pull-through cache and nginx, same data, one run.
+
+    python3 Benchmarks/hotpath.py [--stowage .build-release/release/stowage] [--seconds 5]
+
+Starts on loopback: Debian's `docker-registry` as the upstream (seeded with generated images),
+`docker-registry` again as a distribution pull-through cache of it, a release `stowage serve`, and
+nginx serving the same manifest and blob files as static files. Then measures, in this order:
+
+  manifest GET by digest and by tag      wrk, 64 connections, req/s and p99 (tag inside Stowage's TTL)
+  blob HEAD                              wrk, 64 connections
+  warm 1 GiB GET, 1 and 8 clients        curl, aggregate MB/s and server CPU-seconds per GiB
+  32 concurrent cold GETs of 256 MiB     upstream GETs and bytes, every client's bytes hashed, peak RSS
+  one cold image pull (skopeo)           upstream bytes against the image size, time against the upstream
+
+and prints one table with the ratios. Needs: docker-registry, nginx, wrk, curl, skopeo (Debian).
+Every server listens on 127.0.0.1; everything started is stopped at the end.
+"""
+import argparse
+import concurrent.futures
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HARNESS = os.path.join(HERE, "..", "Tests", "Harness")
+sys.path.insert(0, HARNESS)
+import accesslog  # noqa: E402
+import imagegen  # noqa: E402
+
+ACCEPT = "application/vnd.oci.image.manifest.v1+json"
+CHILDREN = []
+
+
+def log(message):
+    print(f"hotpath: {message}", file=sys.stderr, flush=True)
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2).read()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"hotpath: {url} did not answer")
+
+
+def start(command, log_path, **kwargs):
+    with open(log_path, "ab") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=out, stdin=subprocess.DEVNULL, **kwargs)
+    CHILDREN.append(process)
+    return process
+
+
+def registry(workdir, name, proxy=None):
+    """docker-registry on a free port: an upstream (access log kept) or a pull-through cache of `proxy`."""
+    port = free_port()
+    config = {"version": "0.1", "log": {"level": "warn", "accesslog": {"disabled": proxy is not None}},
+              "storage": {"filesystem": {"rootdirectory": os.path.join(workdir, name, "data")}, "delete": {"enabled": True}},
+              "http": {"addr": f"127.0.0.1:{port}", "secret": "hotpath"}}
+    if proxy:
+        config["proxy"] = {"remoteurl": proxy}
+    os.makedirs(os.path.join(workdir, name), exist_ok=True)
+    path = os.path.join(workdir, name, "config.yml")
+    with open(path, "w") as out:
+        json.dump(config, out)
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("REGISTRY_")}
+    process = start(["docker-registry", "serve", path], os.path.join(workdir, name, "registry.log"), env=environment)
+    url = f"http://127.0.0.1:{port}"
+    wait_for(url + "/v2/")
+    return process, url, os.path.join(workdir, name, "registry.log")
+
+
+def stowage(binary, workdir, name, upstream):
+    """A release `stowage serve` with its own storage; returns (process, url)."""
+    storage = os.path.join(workdir, name)
+    process = subprocess.Popen([binary, "serve", "--config", os.path.join(HARNESS, "empty-config.yaml"), "--listen", "127.0.0.1:0",
+                                "--storage", storage, "--upstream", upstream, "--upstream-name", "bench", "--log-level", "warning"],
+                               stdout=subprocess.PIPE, stderr=open(storage + ".log", "ab"), stdin=subprocess.DEVNULL, text=True)
+    CHILDREN.append(process)
+    line = process.stdout.readline()
+    match = re.search(r"http://[\d.]+:\d+", line)
+    if not match:
+        raise SystemExit(f"hotpath: stowage did not start: {line!r}")
+    return process, match.group(0), storage
+
+
+def nginx(workdir, docroot):
+    port = free_port()
+    prefix = os.path.join(workdir, "nginx")
+    os.makedirs(prefix, exist_ok=True)
+    config = f"""
+daemon off; worker_processes 2; user root; pid {prefix}/nginx.pid; error_log {prefix}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;
+  types {{ }} default_type application/octet-stream;
+  server {{
+    listen 127.0.0.1:{port} backlog=512; root {docroot};
+    location ~ /manifests/ {{ default_type {ACCEPT}; }}
+  }}
+}}
+"""
+    with open(os.path.join(prefix, "nginx.conf"), "w") as out:
+        out.write(config)
+    process = start(["nginx", "-p", prefix, "-c", os.path.join(prefix, "nginx.conf")], os.path.join(prefix, "stdout.log"))
+    url = f"http://127.0.0.1:{port}"
+    wait_for(url + "/")
+    return process, url
+
+
+def cpu_seconds(process):
+    """User + system CPU of a process and its children (nginx's workers)."""
+    pids = [process.pid]
+    try:
+        pids += [int(p) for p in open(f"/proc/{process.pid}/task/{process.pid}/children").read().split()]
+    except OSError:
+        pass
+    total = 0
+    for pid in pids:
+        try:
+            fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def anonymous_rss_mib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def wrk(url, seconds, accept=None):
+    """(requests/s, p99 ms) from wrk with 2 threads and 64 connections, after a 1-second warm-up."""
+    command = ["wrk", "-t2", "-c64", "--latency"] + (["-H", f"Accept: {accept}"] if accept else [])
+    subprocess.run(command + ["-d1s", url], capture_output=True, timeout=30)
+    output = subprocess.run(command + [f"-d{seconds}s", url], capture_output=True, text=True, timeout=seconds + 30).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)", output)
+    scale = {"us": 0.001, "ms": 1, "s": 1000}[p99.group(2)]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        log(f"wrk {url}: {errors.group(1)} non-2xx responses")
+    return rate, float(p99.group(1)) * scale
+
+
+def ab_head(url, seconds):
+    """HEAD requests/s with ApacheBench (64 keep-alive connections): wrk waits for a body after a HEAD."""
+    subprocess.run(["ab", "-q", "-k", "-i", "-c", "64", "-t", "1", "-n", "10000000", url], capture_output=True, timeout=60)
+    result = subprocess.run(["ab", "-q", "-k", "-i", "-c", "64", "-t", str(seconds), "-n", "10000000", url],
+                            capture_output=True, text=True, timeout=seconds + 60)
+    output = result.stdout
+    if "Requests per second" not in output:
+        raise SystemExit(f"hotpath: ab failed on {url}: {result.stderr.strip()[-500:]} {output[-500:]}")
+    failed = re.search(r"Non-2xx responses:\s+(\d+)", output)
+    if failed:
+        log(f"ab {url}: {failed.group(1)} non-2xx responses")
+    return float(re.search(r"Requests per second:\s+([\d.]+)", output).group(1))
+
+
+def get_all(url, clients, expected_digest=None):
+    """`clients` concurrent GETs of `url`, each read to the end (and hashed when a digest is given).
+    Returns (seconds, bytes per client, how many matched the digest)."""
+    def one(_):
+        hasher, size = hashlib.sha256(), 0
+        with urllib.request.urlopen(url, timeout=600) as response:
+            while chunk := response.read(1 << 20):
+                size += len(chunk)
+                if expected_digest:
+                    hasher.update(chunk)
+        return size, "sha256:" + hasher.hexdigest()
+    started = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+        results = list(pool.map(one, range(clients)))
+    elapsed = time.monotonic() - started
+    return elapsed, [size for size, _ in results], sum(digest == expected_digest for _, digest in results)
+
+
+def curl_all(url, clients):
+    """`clients` parallel curl downloads to /dev/null; returns (seconds, total bytes)."""
+    started = time.monotonic()
+    processes = [subprocess.Popen(["curl", "-s", "-o", "/dev/null", "-w", "%{size_download}", url], stdout=subprocess.PIPE, text=True)
+                 for _ in range(clients)]
+    total = sum(int(p.communicate(timeout=600)[0] or 0) for p in processes)
+    return time.monotonic() - started, total
+
+
+def upstream_traffic(log_path, since, digest=None):
+    """(GETs, bytes) the upstream served after entry `since`, for `digest` or for all blobs and manifests."""
+    entries = accesslog.parse(log_path)[since:]
+    gets = [e for e in entries if e["method"] == "GET" and (digest in e["path"] if digest else "/v2/bench/" in e["path"])]
+    return len(gets), sum(e["bytes"] for e in gets)
+
+
+def skopeo_pull(host, reference, into):
+    shutil.rmtree(into, ignore_errors=True)
+    started = time.monotonic()
+    subprocess.run(["skopeo", "copy", "--src-tls-verify=false", f"docker://{host}/{reference}", f"dir:{into}"],
+                   check=True, capture_output=True, timeout=600)
+    return time.monotonic() - started
+
+
+def seed(url):
+    """Pushes the benchmark's images; returns their descriptions by repository."""
+    registry_client = imagegen.Registry(url)
+    app = imagegen.container_image(__import__("random").Random(7), "bench/app", "1.0")
+    registry_client.push(app)
+    images = {"bench/app": app.describe()}
+    for repository, mib in (("bench/blob1g", 1024), ("bench/blob256", 256), ("bench/pull", 64)):
+        images[repository] = imagegen.push_big_image(registry_client, mib, repository=repository)
+    return images
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stowage", default=os.path.join(HERE, "..", ".build-release", "release", "stowage"))
+    parser.add_argument("--seconds", type=int, default=5, help="duration of each wrk run")
+    parser.add_argument("--workdir", help="where data goes (default: a new temporary directory, removed after)")
+    parser.add_argument("--hits-only", action="store_true", help="skip the cold-fetch and cold-pull measurements")
+    args = parser.parse_args()
+    workdir = args.workdir or tempfile.mkdtemp(prefix="stowage-hotpath-")
+    rows = []
+    try:
+        run(args, workdir, rows)
+    finally:
+        for child in CHILDREN:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in CHILDREN:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if not args.workdir:
+            shutil.rmtree(workdir, ignore_errors=True)
+    print_table(rows)
+
+
+def run(args, workdir, rows):
+    upstream, upstream_url, upstream_log = registry(workdir, "upstream")
+    log(f"upstream {upstream_url}; seeding 1 GiB + 256 MiB + 64 MiB images")
+    images = seed(upstream_url)
+    os.sync()  # let the seeding's writeback finish before anything is timed
+    time.sleep(2)
+    app, big, blob256, pull = (images[name] for name in ("bench/app", "bench/blob1g", "bench/blob256", "bench/pull"))
+    big_layer = max(big["blobs"], key=lambda b: b["size"])
+    layer256 = max(blob256["blobs"], key=lambda b: b["size"])
+
+    # Warm Stowage and distribution's proxy with the manifest and the 1 GiB blob.
+    server, stowage_url, storage = stowage(args.stowage, workdir, "stowage-warm", upstream_url)
+    proxy_process, proxy_url, _ = registry(workdir, "proxy-warm", proxy=upstream_url)
+    for base in (stowage_url, proxy_url):
+        for path in (f"/v2/bench/app/manifests/1.0", f"/v2/bench/app/manifests/{app['digest']}", f"/v2/bench/blob1g/blobs/{big_layer['digest']}"):
+            urllib.request.urlopen(urllib.request.Request(base + path, headers={"Accept": ACCEPT}), timeout=600).read()
+    os.sync()  # the proxy writes its copy in the background: let that finish before timing
+    time.sleep(2)
+    # nginx serves the same bytes: the manifest as a static file, the blob as Stowage's committed file.
+    docroot = os.path.join(workdir, "docroot")
+    manifest_bytes = urllib.request.urlopen(urllib.request.Request(f"{upstream_url}/v2/bench/app/manifests/{app['digest']}",
+                                                                   headers={"Accept": ACCEPT})).read()
+    os.makedirs(f"{docroot}/v2/bench/app/manifests")
+    for name in (app["digest"], "1.0"):
+        with open(f"{docroot}/v2/bench/app/manifests/{name}", "wb") as out:
+            out.write(manifest_bytes)
+    os.makedirs(f"{docroot}/v2/bench/blob1g/blobs")
+    hexdigest = big_layer["digest"].split(":")[1]
+    os.symlink(f"{storage}/blobs/sha256/{hexdigest[:2]}/{hexdigest}", f"{docroot}/v2/bench/blob1g/blobs/{big_layer['digest']}")
+    web, nginx_url = nginx(workdir, docroot)
+
+    targets = {"stowage": stowage_url, "distribution": proxy_url, "nginx": nginx_url}
+    for label, path in (("manifest GET by digest", f"/v2/bench/app/manifests/{app['digest']}"),
+                        ("manifest GET by tag", "/v2/bench/app/manifests/1.0")):
+        figures = {name: wrk(base + path, args.seconds, accept=ACCEPT) for name, base in targets.items()}
+        rows.append((f"{label}, req/s", {n: f[0] for n, f in figures.items()}, "higher"))
+        rows.append((f"{label}, p99 ms", {n: f[1] for n, f in figures.items()}, "lower"))
+        log(f"{label}: " + ", ".join(f"{n} {f[0]:.0f}/s p99 {f[1]:.2f} ms" for n, f in figures.items()))
+    blob_path = f"/v2/bench/blob1g/blobs/{big_layer['digest']}"
+    heads = {name: ab_head(base + blob_path, args.seconds) for name, base in targets.items()}
+    rows.append(("blob HEAD, req/s", heads, "higher"))
+    log("blob HEAD: " + ", ".join(f"{n} {v:.0f}/s" for n, v in heads.items()))
+
+    processes = {"stowage": server, "distribution": proxy_process, "nginx": web}
+    for base in targets.values():
+        curl_all(base + blob_path, 1)  # untimed: every server's copy is in the page cache
+    for clients in (1, 8):
+        rates, cpus = {}, {}
+        for name, base in targets.items():
+            cpu_before = cpu_seconds(processes[name])
+            seconds, total = curl_all(base + blob_path, clients)
+            rates[name] = total / seconds / 1e6
+            cpus[name] = (cpu_seconds(processes[name]) - cpu_before) / (total / (1 << 30))
+        rows.append((f"warm 1 GiB GET x{clients}, MB/s", rates, "higher"))
+        rows.append((f"warm 1 GiB GET x{clients}, server CPU-s per GiB", cpus, "lower"))
+        log(f"warm 1 GiB x{clients}: " + ", ".join(f"{n} {rates[n]:.0f} MB/s {cpus[n]:.2f} CPU-s/GiB" for n in rates))
+
+    if args.hits_only:
+        return
+    # 32 concurrent cold GETs of one 256 MiB blob, through a fresh Stowage and a fresh proxy.
+    cold = {}
+    for name in ("stowage", "distribution"):
+        if name == "stowage":
+            process, base, _ = stowage(args.stowage, workdir, "stowage-cold", upstream_url)
+        else:
+            process, base, _ = registry(workdir, "proxy-cold", proxy=upstream_url)
+        since = len(accesslog.parse(upstream_log))
+        peak = [0.0]
+        sampling = threading.Event()
+
+        def sample(pid=process.pid):
+            while not sampling.is_set():
+                peak[0] = max(peak[0], anonymous_rss_mib(pid))
+                time.sleep(0.05)
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        seconds, sizes, correct = get_all(f"{base}/v2/bench/blob256/blobs/{layer256['digest']}", 32, layer256["digest"])
+        sampling.set()
+        sampler.join()
+        time.sleep(0.5)  # the registry logs a response just after it completes
+        gets, served = upstream_traffic(upstream_log, since, layer256["digest"])
+        cold[name] = (gets, served, correct, seconds, peak[0])
+        log(f"32 cold GETs of 256 MiB via {name}: upstream {gets} GETs, {served / (1 << 20):.0f} MiB; {correct}/32 correct; "
+            f"{seconds:.1f} s; peak anonymous RSS {peak[0]:.0f} MiB")
+    rows.append(("32 cold GETs of 256 MiB: upstream GETs", {n: v[0] for n, v in cold.items()}, "lower"))
+    rows.append(("32 cold GETs of 256 MiB: upstream MiB", {n: v[1] / (1 << 20) for n, v in cold.items()}, "lower"))
+    rows.append(("32 cold GETs of 256 MiB: clients with correct bytes", {n: v[2] for n, v in cold.items()}, "higher"))
+    rows.append(("32 cold GETs of 256 MiB: seconds", {n: v[3] for n, v in cold.items()}, "lower"))
+    rows.append(("32 cold GETs of 256 MiB: peak RSS MiB (anonymous)", {n: v[4] for n, v in cold.items()}, "lower"))
+
+    # One cold image pull with skopeo: upstream bytes against the image's size, time against the upstream.
+    image_bytes = pull["size"] + sum(b["size"] for b in pull["blobs"])
+    pulls = {}
+    direct = skopeo_pull(upstream_url.removeprefix("http://"), "bench/pull:1.0", os.path.join(workdir, "pull-direct"))
+    for name in ("stowage", "distribution"):
+        if name == "stowage":
+            _, base, _ = stowage(args.stowage, workdir, "stowage-pull", upstream_url)
+        else:
+            _, base, _ = registry(workdir, "proxy-pull", proxy=upstream_url)
+        since = len(accesslog.parse(upstream_log))
+        seconds = skopeo_pull(base.removeprefix("http://"), "bench/pull:1.0", os.path.join(workdir, f"pull-{name}"))
+        time.sleep(0.5)
+        _, served = upstream_traffic(upstream_log, since)
+        pulls[name] = (served / image_bytes, seconds)
+        log(f"cold pull of bench/pull:1.0 ({image_bytes / (1 << 20):.0f} MiB) via {name}: upstream bytes {served / image_bytes:.2f}x the image, "
+            f"{seconds:.2f} s (direct from the upstream {direct:.2f} s)")
+    rows.append(("cold image pull: upstream bytes / image size", {n: v[0] for n, v in pulls.items()}, "lower"))
+    rows.append(("cold image pull: seconds (direct from upstream: %.2f)" % direct, {n: v[1] for n, v in pulls.items()}, "lower"))
+
+
+def print_table(rows):
+    print(f"| figure | Stowage | distribution proxy | nginx | Stowage / distribution | Stowage / nginx |")
+    print("|---|---|---|---|---|---|")
+    for label, values, _ in rows:
+        def cell(name):
+            value = values.get(name)
+            return "—" if value is None else (f"{value:.2f}" if value < 100 else f"{value:,.0f}")
+
+        def ratio(other):
+            if values.get("stowage") is None or not values.get(other):
+                return "—"
+            return f"{values['stowage'] / values[other]:.2f}×"
+        print(f"| {label} | {cell('stowage')} | {cell('distribution')} | {cell('nginx')} | {ratio('distribution')} | {ratio('nginx')} |")
+
+
+if __name__ == "__main__":
+    main()

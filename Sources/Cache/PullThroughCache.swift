@@ -35,15 +35,43 @@ public final class PullThroughCache: Sendable {
     /// The upstream's name, as clients see it in messages.
     public var upstreamName: String { client.settings.name }
 
+    // MARK: Answers from the store alone (synchronous: the server calls them on its event loop)
+
+    /// The manifest when the store can answer without the upstream: by digest, or by a tag the
+    /// upstream confirmed within `tagTTL`. Nil means `manifest(_:_:)` must be asked.
+    public func cachedManifest(_ repository: RepositoryName, _ reference: ManifestReference) throws(RegistryError) -> ManifestResult? {
+        let stored: StoredManifest?
+        switch reference {
+        case .digest(let digest):
+            stored = try storeRead { () throws(StoreError) in try store.manifest(digest) }
+        case .tag(let tag):
+            let key = TagKey(upstream: upstreamName, repository: repository, tag: tag)
+            let known = try storeRead { () throws(StoreError) in try store.taggedManifest(key) }
+            stored = known.flatMap { record, manifest in isFresh(record) ? manifest : nil }
+        }
+        guard let stored else { return nil }
+        store.noteAccess(ContentKey(.manifest, stored.digest))
+        return ManifestResult(stored)
+    }
+
+    /// A committed blob, opened for sending; nil when it is not cached.
+    public func cachedBlob(_ digest: Digest) throws(RegistryError) -> OpenedBlob? {
+        guard let opened = try storeRead({ () throws(StoreError) in try store.openBlob(digest) }) else { return nil }
+        store.noteAccess(ContentKey(.blob, digest))
+        return opened
+    }
+
+    /// A committed blob's size; nil when it is not cached.
+    public func cachedBlobSize(_ digest: Digest) throws(RegistryError) -> Int64? {
+        try storeRead { () throws(StoreError) in try store.blob(digest) }?.size
+    }
+
     // MARK: Manifests
 
     public func manifest(_ repository: RepositoryName, _ reference: ManifestReference) async throws(RegistryError) -> ManifestResult {
+        if let cached = try cachedManifest(repository, reference) { return cached }
         switch reference {
         case .digest(let digest):
-            if let stored = try storeRead({ () throws(StoreError) in try store.manifest(digest) }) {
-                store.noteAccess(ContentKey(.manifest, digest))
-                return ManifestResult(stored)
-            }
             store.noteMiss()
             let fetched = try await fetchManifest(repository, reference: digest.description, expected: digest, tag: nil)
             return ManifestResult(fetched)
@@ -126,10 +154,7 @@ public final class PullThroughCache: Sendable {
     // MARK: Blobs
 
     public func blob(_ repository: RepositoryName, _ digest: Digest) async throws(RegistryError) -> BlobResult {
-        if let opened = try storeRead({ () throws(StoreError) in try store.openBlob(digest) }) {
-            store.noteAccess(ContentKey(.blob, digest))
-            return .stored(opened)
-        }
+        if let opened = try cachedBlob(digest) { return .stored(opened) }
         guard digest.isSHA256 else {
             throw RegistryError(.digestInvalid, "only sha256 blobs can be verified and cached, not \(digest.algorithm)")
         }
@@ -200,9 +225,7 @@ public final class PullThroughCache: Sendable {
 
     /// The blob's size for a `HEAD`: from the store, or asked of the upstream without downloading.
     public func blobSize(_ repository: RepositoryName, _ digest: Digest) async throws(RegistryError) -> Int64? {
-        if let record = try storeRead({ () throws(StoreError) in try store.blob(digest) }) {
-            return record.size
-        }
+        if let size = try cachedBlobSize(digest) { return size }
         if let start = blobFetches.withLock({ $0[digest] }), case .following(let fetch)? = try? await start.value, let size = fetch.size {
             return size
         }

@@ -11,24 +11,33 @@ public enum ManifestMediaType {
     public static let all = [ociIndex, ociManifest, dockerList, dockerV2, dockerV1Signed, dockerV1]
 
     /// Whether a client's `Accept` header values admit `mediaType`. No `Accept` admits everything,
-    /// as distribution does; `*/*` and `application/*` are honoured.
+    /// as distribution does; `*/*` and `application/*` are honoured; parameters (`;q=…`) are ignored.
+    /// Compares bytes in place (this runs on every manifest request).
     public static func isAccepted(_ mediaType: String, by acceptHeaders: [String]) -> Bool {
-        let accepted = acceptHeaders
-            .flatMap { $0.split(separator: ",") }
-            .map { $0.split(separator: ";").first.map { $0.trimmingSpaces.lowercased() } ?? "" }
-            .filter { !$0.isEmpty }
-        if accepted.isEmpty { return true }
-        let wanted = mediaType.lowercased()
-        let family = wanted.split(separator: "/").first.map { "\($0)/*" }
-        return accepted.contains { $0 == wanted || $0 == "*/*" || $0 == family }
+        var wanted = Array(mediaType.utf8)
+        for i in wanted.indices { wanted[i] = lowercased(wanted[i]) }
+        let slash = wanted.firstIndex(of: UInt8(ascii: "/")).map { $0 + 1 } ?? wanted.count
+        let family = wanted[..<slash] + [UInt8(ascii: "*")]
+        var sawAny = false
+        for header in acceptHeaders {
+            for element in header.utf8.split(separator: UInt8(ascii: ",")) {
+                let range = element.prefix { $0 != UInt8(ascii: ";") }
+                let trimmed = range.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed()
+                guard !trimmed.isEmpty else { continue }
+                sawAny = true
+                if equalsIgnoringCase(trimmed, wanted) || equalsIgnoringCase(trimmed, Array("*/*".utf8)) || equalsIgnoringCase(trimmed, Array(family)) {
+                    return true
+                }
+            }
+        }
+        return !sawAny
     }
-}
 
-extension Substring {
-    var trimmingSpaces: Substring {
-        var s = self
-        while s.first == " " || s.first == "\t" { s.removeFirst() }
-        while s.last == " " || s.last == "\t" { s.removeLast() }
-        return s
+    private static func lowercased(_ byte: UInt8) -> UInt8 {
+        (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
+    }
+
+    private static func equalsIgnoringCase(_ candidate: some Collection<UInt8>, _ lowercase: [UInt8]) -> Bool {
+        candidate.count == lowercase.count && zip(candidate, lowercase).allSatisfy { lowercased($0) == $1 }
     }
 }

@@ -5,9 +5,10 @@ import NIOHTTP1
 import NIOPosix
 import Store
 
-/// One client connection. Requests are answered strictly in order; every response part is written
-/// straight to the channel and awaited, so a FileRegion's file is closed only after sendfile is done
-/// and a streamed download advances only as fast as the client reads (back-pressure).
+/// One client connection's requests that the cache cannot answer alone (`CacheHitHandler` answers
+/// the others on the event loop). Requests are answered strictly in order; a FileRegion's file is
+/// closed only after sendfile is done and a streamed download advances only as fast as the client
+/// reads (back-pressure).
 struct HTTPConnection {
     let channel: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
     let handler: RegistryHandler
@@ -38,22 +39,9 @@ struct HTTPConnection {
     private func respond(to head: HTTPRequestHead) async throws -> Bool {
         let started = ContinuousClock.now
         var response = await handler.respond(to: head)
-        response.headers.replaceOrAdd(name: "Docker-Distribution-API-Version", value: "registry/2.0")
-        let keepAlive = head.isKeepAlive
-        if !keepAlive {
-            response.headers.replaceOrAdd(name: "Connection", value: "close")
-        } else if head.version.major == 1 && head.version.minor == 0 {
-            // HTTP/1.0 closes by default: a client that asked to keep the connection must be told it may.
-            response.headers.replaceOrAdd(name: "Connection", value: "keep-alive")
-        }
+        let keepAlive = response.prepare(for: head)
         let outcome = try await write(response, version: head.version)
-        logger.info("request", metadata: [
-            "method": "\(head.method.rawValue)",
-            "path": "\(head.uri.prefix(300))",
-            "status": "\(response.status.code)",
-            "bytes": "\(outcome.bytes)",
-            "ms": "\((ContinuousClock.now - started).milliseconds)",
-        ])
+        logAccess(logger, head, status: response.status.code, bytes: outcome.bytes, started: started)
         return keepAlive && outcome.complete
     }
 

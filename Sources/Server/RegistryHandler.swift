@@ -4,36 +4,82 @@ import OCI
 import Store
 
 /// Maps pull-API requests to the cache and its answers (or errors) to responses. Nothing else.
+///
+/// `respondFromCache` answers, synchronously on the event loop, every request the cache can answer
+/// without the upstream (hits, and requests refused outright); `respond` answers the rest.
 struct RegistryHandler: Sendable {
     let cache: PullThroughCache
 
-    func respond(to request: HTTPRequestHead) async -> Response {
+    /// A request's route, or the response that refuses it.
+    private enum Parsed {
+        case refused(Response)
+        case route(Route, query: String?, isHead: Bool)
+    }
+
+    private func parse(_ request: HTTPRequestHead) -> Parsed {
         let (path, query) = split(request.uri)
+        let isHead = request.method == .HEAD
         guard let parsed = Route.parse(path) else {
-            return .error(RegistryError(.nameUnknown, "no such endpoint \(path.prefix(200))", status: 404), includeBody: request.method != .HEAD)
+            return .refused(.error(RegistryError(.nameUnknown, "no such endpoint \(path.prefix(200))", status: 404), includeBody: !isHead))
         }
         let route: Route
         switch parsed {
         case .success(let value): route = value
-        case .failure(let error): return .error(error, includeBody: request.method != .HEAD)
+        case .failure(let error): return .refused(.error(error, includeBody: !isHead))
         }
-        guard request.method == .GET || request.method == .HEAD else {
+        guard request.method == .GET || isHead else {
             var response = Response.error(.unsupported("Stowage is a pull-through cache: \(request.method.rawValue) is not supported"))
             response.headers.add(name: "Allow", value: "GET, HEAD")
-            return response
+            return .refused(response)
         }
-        let isHead = request.method == .HEAD
+        return .route(route, query: query, isHead: isHead)
+    }
+
+    /// The response when the cache alone can give it (no upstream request, no waiting); nil otherwise.
+    func respondFromCache(to request: HTTPRequestHead) -> Response? {
+        switch parse(request) {
+        case .refused(let response):
+            return response
+        case .route(let route, _, let isHead):
+            do throws(RegistryError) {
+                switch route {
+                case .base:
+                    return base(isHead: isHead)
+                case .manifest(let name, let reference):
+                    guard let manifest = try cache.cachedManifest(name, reference) else { return nil }
+                    return try manifestResponse(manifest, request, isHead: isHead)
+                case .blob(_, let digest) where isHead:
+                    guard let size = try cache.cachedBlobSize(digest) else { return nil }
+                    return blobHead(digest, size: size)
+                case .blob(_, let digest):
+                    guard let blob = try cache.cachedBlob(digest) else { return nil }
+                    return stored(blob, range: request.headers.first(name: "Range"))
+                case .catalog, .tags, .blobUpload:
+                    return nil
+                }
+            } catch {
+                return .error(error, includeBody: !isHead)
+            }
+        }
+    }
+
+    func respond(to request: HTTPRequestHead) async -> Response {
+        guard case .route(let route, let query, let isHead) = parse(request) else {
+            return respondFromCache(to: request)!  // refused: answered without the cache
+        }
         do throws(RegistryError) {
             switch route {
             case .base:
-                return Response(status: .ok, headers: ["Content-Type": "application/json", "Content-Length": "2"], body: isHead ? .none : .bytes(Array("{}".utf8)))
+                return base(isHead: isHead)
             case .catalog:
                 // Not served yet: a 404 tells clients (Harbor's replication, for one) to do without it.
                 throw RegistryError(.unsupported, "this Stowage does not serve the catalog", status: 404)
             case .manifest(let name, let reference):
-                return try await manifest(name, reference, accept: request.headers["Accept"], isHead: isHead, ifNoneMatch: request.headers["If-None-Match"])
+                return try manifestResponse(try await cache.manifest(name, reference), request, isHead: isHead)
+            case .blob(let name, let digest) where isHead:
+                return blobHead(digest, size: try await cache.blobSize(name, digest))
             case .blob(let name, let digest):
-                return try await blob(name, digest, range: request.headers.first(name: "Range"), isHead: isHead)
+                return try await blob(name, digest, range: request.headers.first(name: "Range"))
             case .tags(let name):
                 let pagination = try Pagination.parse(query).get()
                 let listing = try await cache.tags(name, query: pagination.query)
@@ -48,9 +94,12 @@ struct RegistryHandler: Sendable {
         }
     }
 
-    private func manifest(_ name: RepositoryName, _ reference: ManifestReference, accept: [String], isHead: Bool, ifNoneMatch: [String]) async throws(RegistryError) -> Response {
-        let manifest = try await cache.manifest(name, reference)
-        guard ManifestMediaType.isAccepted(manifest.mediaType, by: accept) else {
+    private func base(isHead: Bool) -> Response {
+        Response(status: .ok, headers: ["Content-Type": "application/json", "Content-Length": "2"], body: isHead ? .none : .bytes(Array("{}".utf8)))
+    }
+
+    private func manifestResponse(_ manifest: ManifestResult, _ request: HTTPRequestHead, isHead: Bool) throws(RegistryError) -> Response {
+        guard ManifestMediaType.isAccepted(manifest.mediaType, by: request.headers["Accept"]) else {
             throw RegistryError(.manifestUnknown, "manifest is \(manifest.mediaType), which the request's Accept header does not allow")
         }
         let etag = "\"\(manifest.digest)\""
@@ -62,29 +111,36 @@ struct RegistryHandler: Sendable {
         if let warning = manifest.staleWarning {
             headers.add(name: "Warning", value: "299 - \"\(warning.prefix(4000))\"")
         }
-        if ifNoneMatch.contains(where: { $0 == etag }) {
+        if request.headers["If-None-Match"].contains(where: { $0 == etag }) {
             return Response(status: .notModified, headers: headers)
         }
         headers.add(name: "Content-Length", value: "\(manifest.bytes.count)")
         return Response(status: .ok, headers: headers, body: isHead ? .none : .bytes(manifest.bytes))
     }
 
-    private func blob(_ name: RepositoryName, _ digest: Digest, range: String?, isHead: Bool) async throws(RegistryError) -> Response {
-        var headers: HTTPHeaders = [
-            "Content-Type": "application/octet-stream",
-            "Docker-Content-Digest": digest.description,
-            "Accept-Ranges": "bytes",
-        ]
-        if isHead {
-            let size = try await cache.blobSize(name, digest)
-            if let size { headers.add(name: "Content-Length", value: "\(size)") }
-            return Response(status: .ok, headers: headers)
-        }
+    private func blobHeaders(_ digest: Digest) -> HTTPHeaders {
+        ["Content-Type": "application/octet-stream", "Docker-Content-Digest": digest.description, "Accept-Ranges": "bytes"]
+    }
+
+    private func blobHead(_ digest: Digest, size: Int64?) -> Response {
+        var headers = blobHeaders(digest)
+        if let size { headers.add(name: "Content-Length", value: "\(size)") }
+        return Response(status: .ok, headers: headers)
+    }
+
+    /// A committed blob, whole or one range, sent with sendfile.
+    private func stored(_ blob: OpenedBlob, range: String?) -> Response {
+        var headers = blobHeaders(blob.digest)
+        headers.add(name: "ETag", value: "\"\(blob.digest)\"")
+        headers.add(name: "Cache-Control", value: "max-age=31536000")
+        return ranged(size: blob.size, range: range, headers: headers) { first, last in .file(blob, first: first, last: last) }
+    }
+
+    private func blob(_ name: RepositoryName, _ digest: Digest, range: String?) async throws(RegistryError) -> Response {
+        var headers = blobHeaders(digest)
         switch try await cache.blob(name, digest) {
         case .stored(let blob):
-            headers.add(name: "ETag", value: "\"\(digest)\"")
-            headers.add(name: "Cache-Control", value: "max-age=31536000")
-            return ranged(size: blob.size, range: range, headers: headers) { first, last in .file(blob, first: first, last: last) }
+            return stored(blob, range: range)
         case .fetching(let inFlight):
             // A miss: the requested range is sent from the shared download as its bytes arrive.
             guard let size = inFlight.size else {

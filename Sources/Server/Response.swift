@@ -27,6 +27,21 @@ struct Response {
         self.body = body
     }
 
+    /// Adds the headers every response carries; returns whether the connection may serve another
+    /// request after this one.
+    mutating func prepare(for request: HTTPRequestHead) -> Bool {
+        headers.replaceOrAdd(name: "Docker-Distribution-API-Version", value: "registry/2.0")
+        guard request.isKeepAlive else {
+            headers.replaceOrAdd(name: "Connection", value: "close")
+            return false
+        }
+        if request.version.major == 1 && request.version.minor == 0 {
+            // HTTP/1.0 closes by default: a client that asked to keep the connection must be told it may.
+            headers.replaceOrAdd(name: "Connection", value: "keep-alive")
+        }
+        return true
+    }
+
     /// An OCI error body with the status its code travels with.
     static func error(_ error: RegistryError, includeBody: Bool = true) -> Response {
         let bytes = Array(error.jsonBody.utf8)

@@ -70,7 +70,7 @@ struct HTTPConnection {
             try await send([head, .body(.fileRegion(region)), .end(nil)], awaitingCompletion: true)
             return Outcome(bytes: last - first + 1, complete: true)
         case .follow(let follower):
-            return try await stream(head: head, follower)
+            return try await follow(head: head, follower)
         case .download(let download):
             return try await stream(head: head, download)
         }
@@ -87,6 +87,28 @@ struct HTTPConnection {
         }
         // Not awaited, a write still goes out in order: the event loop runs these closures FIFO.
         try await written?.futureResult.get()
+    }
+
+    /// Sends a download in flight with sendfile, segment by segment as the bytes land, each
+    /// awaited; if the fetch fails, the connection is closed so the client sees a short read.
+    private func follow(head: HTTPServerResponsePart, _ follower: BlobFollower) async throws -> Outcome {
+        let raw = channel.channel
+        let file = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: try follower.duplicateDescriptor())
+        defer { try? file.close() }
+        try await send([head], awaitingCompletion: false)
+        var sent: Int64 = 0
+        do {
+            for try await segment in follower {
+                let region = FileRegion(fileHandle: file, readerIndex: Int(segment.lowerBound), endIndex: Int(segment.upperBound))
+                try await raw.writeAndFlush(HTTPServerResponsePart.body(.fileRegion(region))).get()
+                sent += Int64(segment.count)
+            }
+        } catch {
+            try? await raw.close()
+            return Outcome(bytes: sent, complete: false)
+        }
+        try await raw.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
+        return Outcome(bytes: sent, complete: true)
     }
 
     /// Writes a streamed body chunk by chunk, each awaited (back-pressure); if the body fails, the

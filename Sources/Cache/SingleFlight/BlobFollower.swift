@@ -1,24 +1,34 @@
 import Glibc
-import NIOCore
 import OCI
 import Store
 
 /// One client's view of a `BlobFetch`: bytes `first...last` of the blob (to its end when `last`
-/// is nil), read from the growing file 1 MiB at a time as they become available. Holds the blob
-/// against eviction and counts as a follower of the fetch until it is dropped.
+/// is nil), as segments of the growing file that are ready to send (with sendfile, from a
+/// descriptor of the follower's own: no bytes pass through memory). Holds the blob against
+/// eviction and counts as a follower of the fetch until it is dropped.
 public struct BlobFollower: AsyncSequence, Sendable {
-    public typealias Element = ByteBuffer
+    /// Offsets `[lowerBound, upperBound)` in the file, ready to send.
+    public typealias Element = Range<Int64>
 
     let ticket: Ticket
     let first: Int64
     let last: Int64?
 
-    static let chunk: Int64 = 1 << 20
+    /// The most one segment spans, so a fast upstream does not make one sendfile call hold the loop.
+    static let segment: Int64 = 8 << 20
 
     init(fetch: BlobFetch, first: Int64, last: Int64?) {
         self.ticket = Ticket(fetch: fetch)
         self.first = first
         self.last = last
+    }
+
+    /// A new descriptor on the file being fetched (it stays valid after the file is committed or
+    /// removed); the caller owns and closes it.
+    public func duplicateDescriptor() throws -> Int32 {
+        let fd = dup(ticket.fetch.readDescriptor)
+        guard fd >= 0 else { throw BlobFetch.Failed(description: "dup failed (errno \(errno))") }
+        return fd
     }
 
     public func makeAsyncIterator() -> Iterator {
@@ -30,30 +40,13 @@ public struct BlobFollower: AsyncSequence, Sendable {
         var offset: Int64
         let end: Int64?
 
-        public mutating func next() async throws -> ByteBuffer? {
+        public mutating func next() async throws -> Range<Int64>? {
             if let end, offset >= end { return nil }
-            let fetch = ticket.fetch
-            let available = Swift.min(try await fetch.available(beyond: offset), end ?? .max)
+            let available = Swift.min(try await ticket.fetch.available(beyond: offset), end ?? .max)
             guard available > offset else { return nil }
-            let count = Int(Swift.min(available - offset, BlobFollower.chunk))
-            var buffer = ByteBufferAllocator().buffer(capacity: count)
-            let start = offset
-            let read = try buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count) { pointer in
-                try Self.readFully(fetch.readDescriptor, into: UnsafeMutableRawBufferPointer(rebasing: pointer[..<count]), at: start)
-            }
-            offset += Int64(read)
-            return buffer
-        }
-
-        private static func readFully(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int64) throws -> Int {
-            var done = 0
-            while done < buffer.count {
-                let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset) + off_t(done))
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw BlobFetch.Failed(description: "reading the download in flight failed (errno \(errno))") }
-                done += n
-            }
-            return done
+            let upper = Swift.min(available, offset + BlobFollower.segment)
+            defer { offset = upper }
+            return offset..<upper
         }
     }
 

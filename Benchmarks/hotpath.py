@@ -320,10 +320,7 @@ def run(args, workdir, rows):
     # 32 concurrent cold GETs of one 256 MiB blob, through a fresh Stowage and a fresh proxy.
     cold = {}
     for name in ("stowage", "distribution"):
-        if name == "stowage":
-            process, base, _ = stowage(args.stowage, workdir, "stowage-cold", upstream_url)
-        else:
-            process, base, _ = registry(workdir, "proxy-cold", proxy=upstream_url)
+        process, base = empty_cache(name, args, workdir, "cold", upstream_url)
         since = len(accesslog.parse(upstream_log))
         peak = [0.0]
         sampling = threading.Event()
@@ -353,10 +350,7 @@ def run(args, workdir, rows):
     pulls = {}
     direct = skopeo_pull(upstream_url.removeprefix("http://"), "bench/pull:1.0", os.path.join(workdir, "pull-direct"))
     for name in ("stowage", "distribution"):
-        if name == "stowage":
-            _, base, _ = stowage(args.stowage, workdir, "stowage-pull", upstream_url)
-        else:
-            _, base, _ = registry(workdir, "proxy-pull", proxy=upstream_url)
+        _, base = empty_cache(name, args, workdir, "pull", upstream_url)
         since = len(accesslog.parse(upstream_log))
         seconds = skopeo_pull(base.removeprefix("http://"), "bench/pull:1.0", os.path.join(workdir, f"pull-{name}"))
         time.sleep(0.5)
@@ -366,6 +360,15 @@ def run(args, workdir, rows):
             f"{seconds:.2f} s (direct from the upstream {direct:.2f} s)")
     rows.append(("cold image pull: upstream bytes / image size", {n: v[0] for n, v in pulls.items()}, "lower"))
     rows.append(("cold image pull: seconds (direct from upstream: %.2f)" % direct, {n: v[1] for n, v in pulls.items()}, "lower"))
+
+
+def empty_cache(name, args, workdir, label, upstream_url):
+    """A fresh Stowage or distribution proxy in front of the upstream; returns (process, url)."""
+    if name == "stowage":
+        process, base, _ = stowage(args.stowage, workdir, f"stowage-{label}", upstream_url)
+    else:
+        process, base, _ = registry(workdir, f"proxy-{label}", proxy=upstream_url)
+    return process, base
 
 
 def print_table(rows):

@@ -8,17 +8,22 @@ import Testing
 @Suite(.serialized) struct SingleFlightTests {
     static let faulty = Task { try await FaultyUpstream.start(extra: ["--slow-seconds", "3"]) }
 
+    /// A Stowage in front of the fault-injecting upstream, the largest blob of `repository`, its URL
+    /// at Stowage, and how many times the upstream was asked for it so far.
+    static func setUp(_ repository: String) async throws -> (FaultyUpstream, SeededImage.Blob, StowageServer, String, Int) {
+        let faulty = try await Self.faulty.value
+        let blob = faulty.image(repository).blobs.max { $0.size < $1.size }!
+        let stowage = try await StowageServer.start(upstream: faulty.url)
+        return (faulty, blob, stowage, "\(stowage.url)/v2/\(repository)/blobs/\(blob.digest)", try await faulty.fetches(containing: blob.digest))
+    }
+
     static func sha256(_ bytes: [UInt8]) -> String {
         SHA256Hasher.digest(of: bytes).description
     }
 
     @Test func clientsJoiningEarlyAndLateAllGetTheBlobFromOneUpstreamFetch() async throws {
-        let faulty = try await Self.faulty.value
-        let blob = faulty.image("slow/app").blobs.max { $0.size < $1.size }!
-        let stowage = try await StowageServer.start(upstream: faulty.url)
+        let (faulty, blob, stowage, url, before) = try await Self.setUp("slow/app")
         defer { Task { await stowage.stop() } }
-        let url = "\(stowage.url)/v2/slow/app/blobs/\(blob.digest)"
-        let before = try await faulty.fetches(containing: blob.digest)
 
         let early = (0..<8).map { _ in Task { try await HTTP.get(url) } }
         try await Task.sleep(for: .seconds(1))  // a third of the body has arrived
@@ -36,12 +41,8 @@ import Testing
     }
 
     @Test func aFetchFailingMidStreamCutsEveryClientAndKeepsNothing() async throws {
-        let faulty = try await Self.faulty.value
-        let blob = faulty.image("dropped/app").blobs.max { $0.size < $1.size }!
-        let stowage = try await StowageServer.start(upstream: faulty.url)
+        let (faulty, blob, stowage, url, before) = try await Self.setUp("dropped/app")
         defer { Task { await stowage.stop() } }
-        let url = "\(stowage.url)/v2/dropped/app/blobs/\(blob.digest)"
-        let before = try await faulty.fetches(containing: blob.digest)
 
         let clients = (0..<6).map { _ in Task { try? await HTTP.get(url) } }
         for client in clients {
@@ -54,12 +55,8 @@ import Testing
     }
 
     @Test func theClientThatStartedTheFetchMayLeaveWithoutAbortingTheOthers() async throws {
-        let faulty = try await Self.faulty.value
-        let blob = faulty.image("slow/app").blobs.max { $0.size < $1.size }!
-        let stowage = try await StowageServer.start(upstream: faulty.url)
+        let (faulty, blob, stowage, url, before) = try await Self.setUp("slow/app")
         defer { Task { await stowage.stop() } }
-        let url = "\(stowage.url)/v2/slow/app/blobs/\(blob.digest)"
-        let before = try await faulty.fetches(containing: blob.digest)
 
         // curl starts the fetch and hangs up after half a second, mid-body.
         let starter = Process()
@@ -78,12 +75,9 @@ import Testing
     }
 
     @Test func rangesAreServedOnAMissFromTheDownloadAndOnAHitFromTheFile() async throws {
-        let faulty = try await Self.faulty.value
-        let blob = faulty.image("slow/app").blobs.max { $0.size < $1.size }!
-        let size = Int(blob.size)
-        let stowage = try await StowageServer.start(upstream: faulty.url)
+        let (_, blob, stowage, url, _) = try await Self.setUp("slow/app")
         defer { Task { await stowage.stop() } }
-        let url = "\(stowage.url)/v2/slow/app/blobs/\(blob.digest)"
+        let size = Int(blob.size)
 
         // On a miss: the first request starts the fetch; the others follow it.
         let whole = Task { try await HTTP.get(url) }

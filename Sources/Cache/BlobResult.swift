@@ -7,7 +7,7 @@ public enum BlobResult {
     /// A miss being fetched once for every client that asks: follow it from any offset.
     case fetching(InFlightBlob)
     /// A miss there is no room to keep: streamed from its own upstream response, verified, not stored.
-    case passThrough(BlobDownload)
+    case passThrough(BlobPassThrough)
 }
 
 /// A blob download in flight, as one client sees it.

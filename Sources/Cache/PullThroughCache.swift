@@ -12,8 +12,8 @@ import Upstream
 ///   after that they are revalidated with a `HEAD`, and an unchanged digest is served from the store.
 ///   When the upstream cannot answer (unreachable, timed out, 5xx, 429) the last known digest is
 ///   served with a warning.
-/// - Blobs by digest: a hit is a file; a miss is a `BlobDownload` that streams to the client while
-///   it is written to `ingest/` and verified, and is committed only when complete and correct.
+/// - Blobs by digest: a hit is a file; a miss is one `BlobFetch` per digest, written to `ingest/`,
+///   verified and committed, which every client asking meanwhile follows (single-flight).
 public final class PullThroughCache: Sendable {
     /// How long a tag the upstream confirmed is served without asking again; zero asks every time.
     public let tagTTL: Duration
@@ -69,9 +69,9 @@ public final class PullThroughCache: Sendable {
     // MARK: Manifests
 
     public func manifest(_ repository: RepositoryName, _ reference: ManifestReference) async throws(RegistryError) -> ManifestResult {
-        if let cached = try cachedManifest(repository, reference) { return cached }
         switch reference {
         case .digest(let digest):
+            if let cached = try cachedManifest(repository, reference) { return cached }
             store.noteMiss()
             let fetched = try await fetchManifest(repository, reference: digest.description, expected: digest, tag: nil)
             return ManifestResult(fetched)
@@ -175,10 +175,10 @@ public final class PullThroughCache: Sendable {
         case .following(let fetch):
             return .fetching(InFlightBlob(fetch: fetch))
         case .notKept(let upstream) where starts:
-            return .passThrough(BlobDownload(upstream: upstream, digest: digest, ingest: nil, store: store, logger: logger))
+            return .passThrough(BlobPassThrough(upstream: upstream, digest: digest, logger: logger))
         case .notKept:
             // That upstream response is the starter's; without room to share a file, fetch our own.
-            return .passThrough(BlobDownload(upstream: try await upstreamBlob(repository, digest), digest: digest, ingest: nil, store: store, logger: logger))
+            return .passThrough(BlobPassThrough(upstream: try await upstreamBlob(repository, digest), digest: digest, logger: logger))
         }
     }
 

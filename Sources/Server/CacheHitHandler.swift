@@ -58,7 +58,7 @@ final class CacheHitHandler: ChannelInboundHandler, RemovableChannelHandler {
             let file = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: blob.takeDescriptor())
             sent = (blob, file)
             context.write(wrapOutboundOut(.body(.fileRegion(FileRegion(fileHandle: file, readerIndex: Int(first), endIndex: Int(last + 1))))), promise: nil)
-        case .follow, .download:
+        case .follow, .passThrough:
             preconditionFailure("a cache hit never streams from the upstream")
         }
         let (logger, status, channel, done) = (self.logger, response.status.code, context.channel, sent)

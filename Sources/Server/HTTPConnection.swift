@@ -71,8 +71,8 @@ struct HTTPConnection {
             return Outcome(bytes: last - first + 1, complete: true)
         case .follow(let follower):
             return try await follow(head: head, follower)
-        case .download(let download):
-            return try await stream(head: head, download)
+        case .passThrough(let blob):
+            return try await stream(head: head, blob)
         }
     }
 
@@ -111,9 +111,9 @@ struct HTTPConnection {
         return Outcome(bytes: sent, complete: true)
     }
 
-    /// Writes a streamed body chunk by chunk, each awaited (back-pressure); if the body fails, the
+    /// Writes a pass-through blob chunk by chunk, each awaited (back-pressure); if it fails, the
     /// connection is closed so the client sees a short read and retries.
-    private func stream<Body: AsyncSequence>(head: HTTPServerResponsePart, _ body: Body) async throws -> Outcome where Body.Element == ByteBuffer {
+    private func stream(head: HTTPServerResponsePart, _ body: BlobPassThrough) async throws -> Outcome {
         let raw = channel.channel
         try await send([head], awaitingCompletion: false)
         var sent: Int64 = 0

@@ -64,8 +64,10 @@ struct RegistryHandler: Sendable {
     }
 
     func respond(to request: HTTPRequestHead) async -> Response {
-        guard case .route(let route, let query, let isHead) = parse(request) else {
-            return respondFromCache(to: request)!  // refused: answered without the cache
+        let route: Route, query: String?, isHead: Bool
+        switch parse(request) {
+        case .refused(let response): return response
+        case .route(let parsed, let parsedQuery, let parsedIsHead): (route, query, isHead) = (parsed, parsedQuery, parsedIsHead)
         }
         do throws(RegistryError) {
             switch route {
@@ -147,10 +149,10 @@ struct RegistryHandler: Sendable {
                 return Response(status: .ok, headers: headers, body: .follow(inFlight.bytes()))
             }
             return ranged(size: size, range: range, headers: headers) { first, last in .follow(inFlight.bytes(first: first, last: last)) }
-        case .passThrough(let download):
+        case .passThrough(let passThrough):
             // Not kept for lack of room: sent whole (200) even when a range was asked for, as RFC 9110 allows.
-            if let length = download.contentLength { headers.add(name: "Content-Length", value: "\(length)") }
-            return Response(status: .ok, headers: headers, body: .download(download))
+            if let length = passThrough.contentLength { headers.add(name: "Content-Length", value: "\(length)") }
+            return Response(status: .ok, headers: headers, body: .passThrough(passThrough))
         }
     }
 

@@ -14,7 +14,7 @@ struct Response {
         /// A cache miss, followed as the shared fetch writes it.
         case follow(BlobFollower)
         /// A cache miss with no room to keep it, streamed from its own upstream response.
-        case download(BlobDownload)
+        case passThrough(BlobPassThrough)
     }
 
     var status: HTTPResponseStatus

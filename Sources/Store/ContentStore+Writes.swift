@@ -49,10 +49,12 @@ extension ContentStore {
         var reservation: SpaceReservation?
         if budget != nil, let expectedSize {
             reservation = try await writer.perform { [self] () throws(StoreError) -> SpaceReservation? in
+                // Reserved on the writer queue: no other reservation or commit can slip in between
+                // the check and the promise. Most downloads fit, and that needs only a read.
+                let used = try read { txn throws(LMDBError) in try AccessIndex(databases: databases).bytesUsed(txn) }
+                if fits(expectedSize, used: used) { return SpaceReservation(bytes: expectedSize, table: reservations) }
                 let (granted, files) = try transaction(environment) { txn throws(LMDBError) in
                     let room = try makeRoom(for: expectedSize, sparing: nil, txn)
-                    // Reserved inside the transaction, on the writer queue: no other reservation can
-                    // slip in between the check and the promise.
                     return (room.granted ? SpaceReservation(bytes: expectedSize, table: reservations) : nil, room.files)
                 }
                 unlinkEvicted(files)
@@ -128,11 +130,10 @@ extension ContentStore {
     func makeRoom(for bytes: Int64, sparing spared: Digest?, _ txn: borrowing LMDBTransaction) throws(LMDBError) -> (granted: Bool, files: [Digest]) {
         guard let budget else { return (true, []) }
         guard bytes <= budget.maxBytes else { return (false, []) }
-        try applyPending(txn)
-        let index = AccessIndex(databases: databases)
+        let used = try AccessIndex(databases: databases).bytesUsed(txn)
+        if fits(bytes, used: used) { return (true, []) }
+        try applyPending(txn)  // the access order must be current before choosing what to evict
         let reserved = reservations.reservedBytes
-        let used = try index.bytesUsed(txn)
-        if used + reserved + bytes <= budget.maxBytes { return (true, []) }
         var sparing = leases.leased
         if let spared { sparing.insert(spared) }
         let outcome = try Eviction(databases: databases).run(down: max(0, budget.lowWatermark - reserved - bytes), sparing: sparing, txn)
@@ -141,7 +142,13 @@ extension ContentStore {
                 "items": "\(outcome.evicted.count)", "bytes": "\(outcome.freedBytes)", "for": "\(bytes)",
             ])
         }
-        return (used - outcome.freedBytes + reserved + bytes <= budget.maxBytes, outcome.files)
+        return (fits(bytes, used: used - outcome.freedBytes), outcome.files)
+    }
+
+    /// Whether `bytes` more fit under the budget beside `used` committed and the reserved bytes.
+    func fits(_ bytes: Int64, used: Int64) -> Bool {
+        guard let budget else { return true }
+        return used + reservations.reservedBytes + bytes <= budget.maxBytes
     }
 
     /// Adds new content at the most recent end of the access order.

@@ -51,7 +51,7 @@ struct CachedReference: ParsableArguments {
               let manifestReference = try? ManifestReference.parse(String(reference[reference.index(after: separator)...])).get() else {
             fail("\(reference) is not REPOSITORY:TAG or REPOSITORY@DIGEST", status: 2)
         }
-        let (store, _) = try options.open(.reader)
+        let (store, _) = options.open(.reader)
         switch manifestReference {
         case .digest(let digest):
             return (store, digest)

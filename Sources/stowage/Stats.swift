@@ -15,7 +15,7 @@ struct Stats: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let (store, settings) = try options.open(.reader)
+        let (store, settings) = options.open(.reader)
         let stats = try store.statistics()
         if json {
             var object: [String: Any] = [
@@ -61,7 +61,7 @@ struct Ls: AsyncParsableCommand {
     var repository: String?
 
     func run() async throws {
-        let (store, _) = try options.open(.reader)
+        let (store, _) = options.open(.reader)
         let pinned = Set(try store.pins().map(\.digest))
         for tag in try store.cachedTags() where repository == nil || tag.repository == repository {
             var notes = ["checked \(isoTime(tag.record.checkedAt))"]

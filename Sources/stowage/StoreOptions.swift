@@ -16,7 +16,7 @@ struct StoreOptions: ParsableArguments {
     var maxSize: String?
 
     /// The storage settings from the config file and flags; a bad config exits with status 2.
-    func settings() throws -> StorageSettings {
+    func settings() -> StorageSettings {
         do {
             return try StorageSettings.resolve(file: loadConfigFile(config), path: storage, maxSize: maxSize)
         } catch {
@@ -25,8 +25,8 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// Opens the store, or exits with a clear message (status 1).
-    func open(_ role: ContentStore.Role, logLevel: Logger.Level = .warning) throws -> (ContentStore, StorageSettings) {
-        let settings = try settings()
+    func open(_ role: ContentStore.Role, logLevel: Logger.Level = .warning) -> (ContentStore, StorageSettings) {
+        let settings = settings()
         var logger = Logger(label: "stowage")
         logger.logLevel = logLevel
         do {

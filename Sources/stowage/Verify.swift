@@ -18,7 +18,7 @@ struct Verify: AsyncParsableCommand {
     var repair = false
 
     func run() async throws {
-        let (store, _) = try options.open(repair ? .maintenance : .reader)
+        let (store, _) = options.open(repair ? .maintenance : .reader)
         let report = try store.check(hashing: true)
         for line in report.problemLines { print(line) }
         print("verify: \(report.summary)")

@@ -114,28 +114,3 @@ final class UsageSampler: Sendable {
         return total
     }
 }
-
-/// The store commands of the built binary.
-enum StowageCLI {
-    struct Stats: Decodable {
-        let bytesUsed: Int64
-        let evictions: Int64
-        let blobs: Int
-        let manifests: Int
-        let hits: Int64
-        let misses: Int64
-    }
-
-    static func stats(storage: String) throws -> Stats {
-        let output = try run(Paths.stowage, ["stats", "--json", "--storage", storage, "--config", Paths.harness + "/empty-config.yaml"])
-        return try JSONDecoder().decode(Stats.self, from: Data(output.utf8))
-    }
-}
-
-extension String {
-    /// The committed file of `digest` under this storage directory.
-    func blobPath(_ digest: String) -> String {
-        let hex = digest.split(separator: ":").last.map(String.init) ?? digest
-        return "\(self)/blobs/sha256/\(hex.prefix(2))/\(hex)"
-    }
-}

@@ -5,20 +5,6 @@ import Testing
 @Suite(.serialized) struct StoreCommandTests {
     static let names = (1...6).map { "pin/img-\($0)" }
 
-    /// Runs a store command; returns its exit status and stdout + stderr.
-    static func stowage(_ arguments: [String], storage: String) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Paths.stowage)
-        process.arguments = arguments + ["--storage", storage, "--config", Paths.harness + "/empty-config.yaml"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-    }
-
     @Test func aPinnedImageSurvivesEvictionUntilItIsUnpinned() async throws {
         let upstream = try await UpstreamRegistry.start(auth: .none, sized: Self.names.map { ($0, 4 << 20) })
         defer { Task { await upstream.stop() } }
@@ -29,24 +15,24 @@ import Testing
         func cached() -> [Int] { (1...6).filter { FileManager.default.fileExists(atPath: stowage.storage.blobPath(layer($0))) } }
 
         try pull(1)
-        let pinned = try Self.stowage(["pin", "pin/img-1:1.0"], storage: stowage.storage)
+        let pinned = try StowageCLI.run(["pin", "pin/img-1:1.0"], storage: stowage.storage)
         #expect(pinned.status == 0)
         #expect(pinned.output.hasPrefix("pinned pin/img-1:1.0 (\(upstream.images.named("pin/img-1").digest)): 3 cached items"))
-        #expect(try Self.stowage(["ls", "pin/img-1"], storage: stowage.storage).output.contains("pinned"))
+        #expect(try StowageCLI.run(["ls", "pin/img-1"], storage: stowage.storage).output.contains("pinned"))
         for number in 2...5 { try pull(number) }
         #expect(cached() == [1, 4, 5], "the pinned image stays; 2 and 3, least recently used, went")
 
-        #expect(try Self.stowage(["unpin", "pin/img-1:1.0"], storage: stowage.storage).status == 0)
+        #expect(try StowageCLI.run(["unpin", "pin/img-1:1.0"], storage: stowage.storage).status == 0)
         try pull(6)
         #expect(cached() == [4, 5, 6])
     }
 
     @Test func pinningSomethingNotCachedIsAClearError() async throws {
         let storage = Paths.temporaryDirectory("pin-empty")
-        let result = try Self.stowage(["pin", "app/oci:1.0"], storage: storage)
+        let result = try StowageCLI.run(["pin", "app/oci:1.0"], storage: storage)
         #expect(result.status == 1)
         #expect(result.output == "stowage: app/oci:1.0 is not in the cache; pull it through Stowage first\n")
-        #expect(try Self.stowage(["pin", "not a reference"], storage: storage).status == 2)
+        #expect(try StowageCLI.run(["pin", "not a reference"], storage: storage).status == 2)
     }
 
     @Test func verifyNamesACorruptBlobAndRepairWaitsForTheServerToStop() async throws {
@@ -55,24 +41,24 @@ import Testing
         try Skopeo.pull(stowage.host, "app/oci:1.0")
         let layer = upstream.images.named("app/oci").blobs.max { $0.size < $1.size }!
         let path = stowage.storage.blobPath(layer.digest)
-        #expect(try Self.stowage(["verify"], storage: stowage.storage).status == 0)
+        #expect(try StowageCLI.run(["verify"], storage: stowage.storage).status == 0)
 
         // Same size, other bytes: only hashing can tell.
         try Data(repeating: 0, count: Int(layer.size)).write(to: URL(fileURLWithPath: path))
-        let found = try Self.stowage(["verify"], storage: stowage.storage)
+        let found = try StowageCLI.run(["verify"], storage: stowage.storage)
         #expect(found.status == 1)
         #expect(found.output.contains("corrupt: blob \(layer.digest) does not match its record or digest"))
         #expect(found.output.contains("verify: 3 blobs (hashed), 1 manifests; 1 corrupt, 0 orphans, 0 missing, 0 index problems"))
 
-        let refused = try Self.stowage(["verify", "--repair"], storage: stowage.storage)
+        let refused = try StowageCLI.run(["verify", "--repair"], storage: stowage.storage)
         #expect(refused.status == 1)
         #expect(refused.output.contains("another stowage process is using this storage"))
 
         await stowage.stop()
-        let repaired = try Self.stowage(["verify", "--repair"], storage: stowage.storage)
+        let repaired = try StowageCLI.run(["verify", "--repair"], storage: stowage.storage)
         #expect(repaired.status == 0, "\(repaired.output)")
         #expect(repaired.output.contains("repaired: 0 orphans adopted, 1 files removed"))
-        #expect(try Self.stowage(["verify"], storage: stowage.storage).status == 0)
+        #expect(try StowageCLI.run(["verify"], storage: stowage.storage).status == 0)
 
         // The next pull fetches the removed blob again, correctly.
         let restarted = try await StowageServer.start(upstream: upstream.url, storage: stowage.storage)

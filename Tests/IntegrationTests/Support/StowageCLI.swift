@@ -1,0 +1,38 @@
+import Foundation
+
+/// The store commands of the built binary (`stats`, `ls`, `pin`, `unpin`, `verify`), run on a
+/// storage directory with the harness's empty config.
+enum StowageCLI {
+    /// Runs `stowage ARGUMENTS --storage STORAGE`; returns its exit status and stdout + stderr.
+    static func run(_ arguments: [String], storage: String) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Paths.stowage)
+        process.arguments = arguments + ["--storage", storage, "--config", Paths.harness + "/empty-config.yaml"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+
+    struct Stats: Decodable {
+        let bytesUsed: Int64
+        let evictions: Int64
+    }
+
+    static func stats(storage: String) throws -> Stats {
+        let result = try run(["stats", "--json"], storage: storage)
+        guard result.status == 0 else { throw HarnessError("stowage stats exited \(result.status): \(result.output)") }
+        return try JSONDecoder().decode(Stats.self, from: Data(result.output.utf8))
+    }
+}
+
+extension String {
+    /// The committed file of `digest` under this storage directory.
+    func blobPath(_ digest: String) -> String {
+        let hex = digest.split(separator: ":").last.map(String.init) ?? digest
+        return "\(self)/blobs/sha256/\(hex.prefix(2))/\(hex)"
+    }
+}

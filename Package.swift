@@ -73,6 +73,7 @@ let package = Package(
         .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "OCI"], swiftSettings: strict),
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "OCI"], swiftSettings: strict),
+        .testTarget(name: "CacheTests", dependencies: ["Cache", "OCI"], swiftSettings: strict),
         .testTarget(name: "StowageConfigTests", dependencies: ["StowageConfig", "Upstream"], swiftSettings: strict),
         // Starts the built `stowage` binary (`swift build` first) against real registries and clients.
         .testTarget(name: "IntegrationTests", dependencies: [

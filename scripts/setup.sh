@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Stowage needs on Debian (run as root). Idempotent.
 set -euo pipefail
-packages=(liblmdb-dev libssl-dev pkg-config docker-registry skopeo apache2-utils python3)
+packages=(liblmdb-dev libssl-dev pkg-config docker-registry skopeo apache2-utils python3 containerd)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -5,91 +5,114 @@ import Synchronization
 import Upstream
 
 /// The pull-through core, in registry terms. It answers from the store when it can, and
-/// otherwise fetches from the upstream, verifies, stores and answers.
+/// otherwise fetches from the request's upstream, verifies, stores and answers.
 ///
-/// - Manifests by digest are immutable: a hit never contacts the upstream.
-/// - Manifests by tag are served from the store while the upstream confirmed them within `tagTTL`;
-///   after that they are revalidated with a `HEAD`, and an unchanged digest is served from the store.
-///   When the upstream cannot answer (unreachable, timed out, 5xx, 429) the last known digest is
-///   served with a warning.
+/// - Every request is routed to one upstream first (`route`); a repository is keyed by its
+///   upstream, so the same name under two upstreams is two repositories.
+/// - A repository is served only content linked to it (invariant 5): what its manifests list,
+///   what was fetched through it, or what its upstream confirmed for it with a `HEAD`. Content is
+///   still stored once per digest.
+/// - Manifests by digest are immutable: a linked hit never contacts the upstream.
+/// - Manifests by tag are served from the store while the upstream confirmed them within its
+///   `tagTTL`; after that they are revalidated with a `HEAD`, and an unchanged digest is served
+///   from the store. When the upstream cannot answer (unreachable, timed out, 5xx, 429) the last
+///   known digest is served with a warning.
 /// - Blobs by digest: a hit is a file; a miss is one `BlobFetch` per digest, written to `ingest/`,
 ///   verified and committed, which every client asking meanwhile follows (single-flight).
 public final class PullThroughCache: Sendable {
-    /// How long a tag the upstream confirmed is served without asking again; zero asks every time.
-    public let tagTTL: Duration
-    private let store: ContentStore
-    private let client: RegistryClient
-    private let logger: Logger
-    /// Blob fetches starting or running, one per digest (single-flight).
-    private let blobFetches = Mutex<[Digest: Task<FetchStart, any Error>]>([:])
-    /// Manifest requests to the upstream in flight, one per upstream, repository, reference and method.
-    private let manifestRequests = Coalescer<String, UpstreamManifest>()
+    public let upstreams: [CachedUpstream]
+    public let router: UpstreamRouter
+    let store: ContentStore
+    let logger: Logger
+    /// Blob fetches starting or running, one per digest (single-flight), and the repository each
+    /// was started for.
+    private let blobFetches = Mutex<[Digest: (task: Task<FetchStart, any Error>, repository: RepositoryKey)]>([:])
 
-    public init(store: ContentStore, client: RegistryClient, tagTTL: Duration = .seconds(60), logger: Logger) {
-        self.tagTTL = tagTTL
+    public init(store: ContentStore, upstreams: [CachedUpstream], logger: Logger) {
         self.store = store
-        self.client = client
+        self.upstreams = upstreams
+        self.router = UpstreamRouter(upstreams.map(\.rule))
         self.logger = logger
     }
 
-    /// The upstream's name, as clients see it in messages.
-    public var upstreamName: String { client.settings.name }
+    // MARK: Routing
+
+    /// The upstream and repository a request for `name` goes to. An unknown `namespace` is a 404
+    /// `NAME_UNKNOWN`, so a mirror client moves on to its next host at once.
+    public func route(_ name: RepositoryName, namespace: String?) throws(RegistryError) -> CacheRepository {
+        switch router.route(name, namespace: namespace) {
+        case .routed(let index, let repository):
+            return CacheRepository(upstream: upstreams[index], name: repository)
+        case .unknownNamespace(let namespace):
+            throw RegistryError(.nameUnknown, "this Stowage mirrors no registry for namespace \(namespace.prefix(255))", status: 404)
+        case .noUpstream:
+            let names = upstreams.map(\.name).joined(separator: ", ")
+            throw RegistryError(.nameUnknown, "no upstream for \(name): name one as the first path segment (\(names)) or pass ?ns=<registry host>", status: 404)
+        }
+    }
 
     // MARK: Answers from the store alone (synchronous: the server calls them on its event loop)
 
-    /// The manifest when the store can answer without the upstream: by digest, or by a tag the
-    /// upstream confirmed within `tagTTL`. Nil means `manifest(_:_:)` must be asked.
-    public func cachedManifest(_ repository: RepositoryName, _ reference: ManifestReference) throws(RegistryError) -> ManifestResult? {
+    /// The manifest when the store can answer without the upstream: by a digest linked to the
+    /// repository, or by a tag the upstream confirmed within `tagTTL`. Nil means `manifest(_:_:)`
+    /// must be asked.
+    public func cachedManifest(_ repository: CacheRepository, _ reference: ManifestReference) throws(RegistryError) -> ManifestResult? {
         let stored: StoredManifest?
         switch reference {
         case .digest(let digest):
-            stored = try storeRead { () throws(StoreError) in try store.manifest(digest) }
+            guard case .found(let manifest) = try storeRead({ () throws(StoreError) in try store.manifest(digest, in: repository.key) }) else { return nil }
+            stored = manifest
         case .tag(let tag):
-            let key = TagKey(upstream: upstreamName, repository: repository, tag: tag)
-            let known = try storeRead { () throws(StoreError) in try store.taggedManifest(key) }
-            stored = known.flatMap { record, manifest in isFresh(record) ? manifest : nil }
+            let known = try storeRead { () throws(StoreError) in try store.taggedManifest(TagKey(repository.key, tag: tag)) }
+            stored = known.flatMap { record, manifest in isFresh(record, repository.upstream) ? manifest : nil }
         }
         guard let stored else { return nil }
         store.noteAccess(ContentKey(.manifest, stored.digest))
         return ManifestResult(stored)
     }
 
-    /// A committed blob, opened for sending; nil when it is not cached.
-    public func cachedBlob(_ digest: Digest) throws(RegistryError) -> OpenedBlob? {
-        guard let opened = try storeRead({ () throws(StoreError) in try store.openBlob(digest) }) else { return nil }
+    /// A committed blob linked to the repository, opened for sending; nil when the upstream must be asked.
+    public func cachedBlob(_ repository: CacheRepository, _ digest: Digest) throws(RegistryError) -> OpenedBlob? {
+        guard case .found(let opened) = try storeRead({ () throws(StoreError) in try store.openBlob(digest, in: repository.key) }) else { return nil }
         store.noteAccess(ContentKey(.blob, digest))
         return opened
     }
 
-    /// A committed blob's size; nil when it is not cached.
-    public func cachedBlobSize(_ digest: Digest) throws(RegistryError) -> Int64? {
-        try storeRead { () throws(StoreError) in try store.blob(digest) }?.size
+    /// A committed blob's size, when it is linked to the repository.
+    public func cachedBlobSize(_ repository: CacheRepository, _ digest: Digest) throws(RegistryError) -> Int64? {
+        guard case .found(let record) = try storeRead({ () throws(StoreError) in try store.blob(digest, in: repository.key) }) else { return nil }
+        return record.size
     }
 
     // MARK: Manifests
 
-    public func manifest(_ repository: RepositoryName, _ reference: ManifestReference) async throws(RegistryError) -> ManifestResult {
+    public func manifest(_ repository: CacheRepository, _ reference: ManifestReference) async throws(RegistryError) -> ManifestResult {
         switch reference {
         case .digest(let digest):
-            if let cached = try cachedManifest(repository, reference) { return cached }
-            store.noteMiss()
-            let fetched = try await fetchManifest(repository, reference: digest.description, expected: digest, tag: nil)
-            return ManifestResult(fetched)
+            switch try storeRead({ () throws(StoreError) in try store.manifest(digest, in: repository.key) }) {
+            case .found(let manifest):
+                store.noteAccess(ContentKey(.manifest, digest))
+                return ManifestResult(manifest)
+            case .notLinked:
+                return try await confirmedManifest(repository, digest)
+            case .notCached:
+                store.noteMiss()
+                return ManifestResult(try await fetchManifest(repository, reference: digest.description, expected: digest, tag: nil))
+            }
         case .tag(let tag):
             return try await manifest(repository, tag: tag)
         }
     }
 
-    private func manifest(_ repository: RepositoryName, tag: Tag) async throws(RegistryError) -> ManifestResult {
-        let key = TagKey(upstream: upstreamName, repository: repository, tag: tag)
+    private func manifest(_ repository: CacheRepository, tag: Tag) async throws(RegistryError) -> ManifestResult {
+        let key = TagKey(repository.key, tag: tag)
         let known = try storeRead { () throws(StoreError) in try store.taggedManifest(key) }
         guard let (record, cached) = known else {
             store.noteMiss()
-            let fetched = try await fetchManifest(repository, reference: tag.value, expected: nil, tag: key)
-            return ManifestResult(fetched)
+            return ManifestResult(try await fetchManifest(repository, reference: tag.value, expected: nil, tag: key))
         }
         store.noteAccess(ContentKey(.manifest, cached.digest))
-        if isFresh(record) { return ManifestResult(cached) }
+        if isFresh(record, repository.upstream) { return ManifestResult(cached) }
         let head: UpstreamManifest
         do {
             head = try await upstreamManifest(repository, reference: tag.value, method: .head)
@@ -97,7 +120,7 @@ public final class PullThroughCache: Sendable {
             logger.warning("serving cached tag: upstream failed", metadata: [
                 "tag": "\(key)", "digest": "\(cached.digest)", "error": "\(error)",
             ])
-            return ManifestResult(cached, staleWarning: "upstream \(upstreamName) unavailable; serving cached \(repository):\(tag)")
+            return ManifestResult(cached, staleWarning: "upstream \(repository.upstream.name) unavailable; serving cached \(repository.name):\(tag)")
         } catch {
             throw error.registryError(notFound: .manifestUnknown)
         }
@@ -108,14 +131,34 @@ public final class PullThroughCache: Sendable {
         return ManifestResult(try await fetchManifest(repository, reference: tag.value, expected: nil, tag: key))
     }
 
+    /// A manifest cached through another repository: served here once this repository's upstream
+    /// confirms it has it (a `HEAD` by digest); then it and what it lists are linked here.
+    private func confirmedManifest(_ repository: CacheRepository, _ digest: Digest) async throws(RegistryError) -> ManifestResult {
+        do {
+            _ = try await upstreamManifest(repository, reference: digest.description, method: .head)
+        } catch {
+            throw error.registryError(notFound: .manifestUnknown)
+        }
+        guard let manifest = try storeRead({ () throws(StoreError) in try store.manifest(digest) }) else {
+            store.noteMiss()  // evicted meanwhile
+            return ManifestResult(try await fetchManifest(repository, reference: digest.description, expected: digest, tag: nil))
+        }
+        try await storeAccess { () throws(StoreError) in try await store.link(ContentStore.linkedByManifest(manifest), to: repository.key) }
+        logger.info("upstream confirmed manifest for repository", metadata: ["repository": "\(repository)", "digest": "\(digest)"])
+        store.noteAccess(ContentKey(.manifest, digest))
+        return ManifestResult(manifest)
+    }
+
     /// Whether the upstream confirmed the tag recently enough to serve it without asking.
-    private func isFresh(_ record: TagRecord) -> Bool {
-        tagTTL > .zero && .seconds(now() - record.checkedAt) < tagTTL
+    private func isFresh(_ record: TagRecord, _ upstream: CachedUpstream) -> Bool {
+        upstream.tagTTL > .zero && .seconds(now() - record.checkedAt) < upstream.tagTTL
     }
 
     /// GETs a manifest, checks it against `expected` (a digest reference) or the upstream's
-    /// `Docker-Content-Digest` (a tag), stores it byte-exact and, for a tag, retags.
-    private func fetchManifest(_ repository: RepositoryName, reference: String, expected: Digest?, tag: TagKey?) async throws(RegistryError) -> StoredManifest {
+    /// `Docker-Content-Digest` (a tag), stores it byte-exact linked to the repository and, for a
+    /// tag, retags.
+    private func fetchManifest(_ repository: CacheRepository, reference: String, expected: Digest?, tag: TagKey?) async throws(RegistryError) -> StoredManifest {
+        let upstreamName = repository.upstream.name
         let response: UpstreamManifest
         do {
             response = try await upstreamManifest(repository, reference: reference, method: .get)
@@ -132,39 +175,55 @@ public final class PullThroughCache: Sendable {
             throw RegistryError(.unknown, "upstream \(upstreamName) sent a manifest that does not match \(claimed)", status: 502)
         }
         let manifest = StoredManifest(digest: computed, mediaType: response.mediaType, bytes: bytes)
-        _ = try await storeAccess { () throws(StoreError) in try await store.putManifest(manifest, tag: tag) }
+        _ = try await storeAccess { () throws(StoreError) in try await store.putManifest(manifest, linkedTo: repository.key, tag: tag) }
         logger.info("cached manifest", metadata: ["repository": "\(repository)", "reference": "\(reference)", "digest": "\(computed)"])
         return manifest
     }
 
     /// One upstream request per repository, reference and method at a time, however many clients ask.
-    private func upstreamManifest(_ repository: RepositoryName, reference: String, method: UpstreamMethod) async throws(UpstreamError) -> UpstreamManifest {
-        let key = "\(method)\u{0}\(repository.value)\u{0}\(reference)"
+    private func upstreamManifest(_ repository: CacheRepository, reference: String, method: UpstreamMethod) async throws(UpstreamError) -> UpstreamManifest {
+        let (upstream, name) = (repository.upstream, repository.name)
         do {
-            return try await manifestRequests.run(key) { [client] in
-                try await client.manifest(repository: repository.value, reference: reference, method: method)
+            return try await upstream.manifestRequests.run("\(method)\u{0}\(name.value)\u{0}\(reference)") {
+                try await upstream.client.manifest(repository: name.value, reference: reference, method: method)
             }
         } catch let error as UpstreamError {
             throw error
         } catch {
-            throw .unreachable(upstream: upstreamName, reason: "\(error)")
+            throw .unreachable(upstream: upstream.name, reason: "\(error)")
         }
     }
 
     // MARK: Blobs
 
-    public func blob(_ repository: RepositoryName, _ digest: Digest) async throws(RegistryError) -> BlobResult {
-        if let opened = try cachedBlob(digest) { return .stored(opened) }
+    public func blob(_ repository: CacheRepository, _ digest: Digest) async throws(RegistryError) -> BlobResult {
+        switch try storeRead({ () throws(StoreError) in try store.openBlob(digest, in: repository.key) }) {
+        case .found(let opened):
+            store.noteAccess(ContentKey(.blob, digest))
+            return .stored(opened)
+        case .notLinked:
+            _ = try await confirmBlob(repository, digest)
+            if let opened = try cachedBlob(repository, digest) { return .stored(opened) }
+        case .notCached:
+            break
+        }
         guard digest.isSHA256 else {
             throw RegistryError(.digestInvalid, "only sha256 blobs can be verified and cached, not \(digest.algorithm)")
         }
-        let (start, starts) = blobFetches.withLock { running in
-            if let existing = running[digest] { return (existing, false) }
+        let key = repository.key
+        let (start, starter) = blobFetches.withLock { running in
+            if let existing = running[digest] { return (existing.task, existing.repository) }
             let start = Task { () async throws -> FetchStart in try await self.startFetch(repository, digest) }
-            running[digest] = start
-            return (start, true)
+            running[digest] = (start, key)
+            return (start, key)
         }
-        if starts { store.noteMiss() }
+        let starts = starter == key
+        if starts {
+            store.noteMiss()
+        } else if try !storeRead({ () throws(StoreError) in try store.isLinked(digest, to: key) }) {
+            // Another repository's download: joined only once this repository's upstream confirms the blob.
+            _ = try await confirmBlob(repository, digest)
+        }
         let started: FetchStart
         do {
             started = try await start.value
@@ -189,7 +248,7 @@ public final class PullThroughCache: Sendable {
 
     /// Asks the upstream for the blob and starts the shared fetch. Runs once per digest at a time;
     /// the entry in `blobFetches` stays until the fetch has committed or failed.
-    private func startFetch(_ repository: RepositoryName, _ digest: Digest) async throws -> FetchStart {
+    private func startFetch(_ repository: CacheRepository, _ digest: Digest) async throws -> FetchStart {
         let forget: @Sendable () -> Void = { [self] in blobFetches.withLock { _ = $0.removeValue(forKey: digest) } }
         do {
             let upstream = try await upstreamBlob(repository, digest)
@@ -205,7 +264,8 @@ public final class PullThroughCache: Sendable {
             }
             logger.info("fetching blob", metadata: ["repository": "\(repository)", "digest": "\(digest)", "size": "\(upstream.contentLength.map(String.init) ?? "unknown")"])
             do {
-                return .following(try BlobFetch.start(digest: digest, upstream: upstream, ingest: ingest, store: store, logger: logger, finished: forget))
+                return .following(try BlobFetch.start(digest: digest, upstream: upstream, through: repository.key, ingest: ingest,
+                                                      store: store, logger: logger, finished: forget))
             } catch {
                 throw logged(error)
             }
@@ -215,51 +275,65 @@ public final class PullThroughCache: Sendable {
         }
     }
 
-    private func upstreamBlob(_ repository: RepositoryName, _ digest: Digest) async throws(RegistryError) -> UpstreamBlob {
+    private func upstreamBlob(_ repository: CacheRepository, _ digest: Digest) async throws(RegistryError) -> UpstreamBlob {
         do {
-            return try await client.blob(repository: repository.value, digest: digest.description)
+            return try await repository.upstream.client.blob(repository: repository.name.value, digest: digest.description)
         } catch {
             throw error.registryError(notFound: .blobUnknown)
         }
     }
 
-    /// The blob's size for a `HEAD`: from the store, or asked of the upstream without downloading.
-    public func blobSize(_ repository: RepositoryName, _ digest: Digest) async throws(RegistryError) -> Int64? {
-        if let size = try cachedBlobSize(digest) { return size }
-        if let start = blobFetches.withLock({ $0[digest] }), case .following(let fetch)? = try? await start.value, let size = fetch.size {
+    /// Asks the repository's upstream whether it has the blob (a `HEAD`, nothing downloaded) and
+    /// links it to the repository if so. Returns the size the upstream gave, if any.
+    private func confirmBlob(_ repository: CacheRepository, _ digest: Digest) async throws(RegistryError) -> Int64? {
+        let size: Int64?
+        do {
+            size = try await repository.upstream.client.blobSize(repository: repository.name.value, digest: digest.description)
+        } catch {
+            throw error.registryError(notFound: .blobUnknown)
+        }
+        try await storeAccess { () throws(StoreError) in try await store.link([digest], to: repository.key) }
+        logger.info("upstream confirmed blob for repository", metadata: ["repository": "\(repository)", "digest": "\(digest)"])
+        return size
+    }
+
+    /// The blob's size for a `HEAD`: from the store or a download in flight (once the repository
+    /// is linked to it), or asked of the upstream without downloading, which also links it.
+    public func blobSize(_ repository: CacheRepository, _ digest: Digest) async throws(RegistryError) -> Int64? {
+        let key = repository.key
+        switch try storeRead({ () throws(StoreError) in try store.blob(digest, in: key) }) {
+        case .found(let record):
+            return record.size
+        case .notLinked:
+            _ = try await confirmBlob(repository, digest)
+            return try cachedBlobSize(repository, digest)
+        case .notCached:
+            break
+        }
+        if try storeRead({ () throws(StoreError) in try store.isLinked(digest, to: key) }),
+           let start = blobFetches.withLock({ $0[digest]?.task }), case .following(let fetch)? = try? await start.value, let size = fetch.size {
             return size
         }
-        do {
-            return try await client.blobSize(repository: repository.value, digest: digest.description)
-        } catch {
-            throw error.registryError(notFound: .blobUnknown)
-        }
-    }
-
-    // MARK: Tags
-
-    public func tags(_ repository: RepositoryName, query: String?) async throws(RegistryError) -> TagListing {
-        let listing: UpstreamListing
-        do {
-            listing = try await client.tags(repository: repository.value, query: query)
-        } catch {
-            throw error.registryError(notFound: .nameUnknown)
-        }
-        return try TagListing(upstream: listing, repository: repository)
+        return try await confirmBlob(repository, digest)
     }
 
     // MARK: Store access with errors mapped once
 
-    private func storeRead<R>(_ body: () throws(StoreError) -> R) throws(RegistryError) -> R {
+    func storeRead<R>(_ body: () throws(StoreError) -> R) throws(RegistryError) -> R {
         do { return try body() } catch { throw logged(error) }
     }
 
-    private func storeAccess<R>(_ body: () async throws(StoreError) -> R) async throws(RegistryError) -> R {
+    func storeAccess<R>(_ body: () async throws(StoreError) -> R) async throws(RegistryError) -> R {
         do { return try await body() } catch { throw logged(error) }
     }
 
-    private func logged(_ error: StoreError) -> RegistryError {
+    func logged(_ error: StoreError) -> RegistryError {
         logger.error("store failure", metadata: ["error": "\(error)"])
         return error.registryError
     }
+}
+
+extension CacheRepository {
+    /// The store's key: this repository under this upstream.
+    var key: RepositoryKey { RepositoryKey(upstream: upstream.name, repository: name) }
 }

@@ -13,13 +13,13 @@ struct RegistryHandler: Sendable {
     /// A request's route, or the response that refuses it.
     private enum Parsed {
         case refused(Response)
-        case route(Route, query: String?, isHead: Bool)
+        case route(Route, isHead: Bool)
     }
 
     private func parse(_ request: HTTPRequestHead) -> Parsed {
-        let (path, query) = split(request.uri)
+        let path = request.uri.prefix { $0 != "?" }
         let isHead = request.method == .HEAD
-        guard let parsed = Route.parse(path) else {
+        guard let parsed = Route.parse(String(path)) else {
             return .refused(.error(RegistryError(.nameUnknown, "no such endpoint \(path.prefix(200))", status: 404), includeBody: !isHead))
         }
         let route: Route
@@ -32,68 +32,95 @@ struct RegistryHandler: Sendable {
             response.headers.add(name: "Allow", value: "GET, HEAD")
             return .refused(response)
         }
-        return .route(route, query: query, isHead: isHead)
+        return .route(route, isHead: isHead)
     }
 
     /// The response when the cache alone can give it (no upstream request, no waiting); nil otherwise.
     func respondFromCache(to request: HTTPRequestHead) -> Response? {
+        let namespace = Namespace.of(request, query: query(of: request))
+        var response: Response?
         switch parse(request) {
-        case .refused(let response):
-            return response
-        case .route(let route, _, let isHead):
+        case .refused(let refusal):
+            response = refusal
+        case .route(let route, let isHead):
             do throws(RegistryError) {
                 switch route {
                 case .base:
-                    return base(isHead: isHead)
+                    response = base(isHead: isHead)
                 case .manifest(let name, let reference):
-                    guard let manifest = try cache.cachedManifest(name, reference) else { return nil }
-                    return try manifestResponse(manifest, request, isHead: isHead)
-                case .blob(_, let digest) where isHead:
-                    guard let size = try cache.cachedBlobSize(digest) else { return nil }
-                    return blobHead(digest, size: size)
-                case .blob(_, let digest):
-                    guard let blob = try cache.cachedBlob(digest) else { return nil }
-                    return stored(blob, range: request.headers.first(name: "Range"))
+                    let repository = try cache.route(name, namespace: namespace?.value)
+                    response = try cache.cachedManifest(repository, reference).map { manifest throws(RegistryError) in
+                        try manifestResponse(manifest, request, isHead: isHead)
+                    }
+                case .blob(let name, let digest) where isHead:
+                    let repository = try cache.route(name, namespace: namespace?.value)
+                    response = try cache.cachedBlobSize(repository, digest).map { blobHead(digest, size: $0) }
+                case .blob(let name, let digest):
+                    let repository = try cache.route(name, namespace: namespace?.value)
+                    response = try cache.cachedBlob(repository, digest).map { stored($0, range: request.headers.first(name: "Range")) }
                 case .catalog, .tags, .blobUpload:
                     return nil
                 }
             } catch {
-                return .error(error, includeBody: !isHead)
+                response = .error(error, includeBody: !isHead)
             }
         }
+        return response.map { namespace.echoed(on: $0) }
     }
 
     func respond(to request: HTTPRequestHead) async -> Response {
-        let route: Route, query: String?, isHead: Bool
+        let query = query(of: request)
+        let namespace = Namespace.of(request, query: query)
+        return namespace.echoed(on: await respond(to: request, query: query, namespace: namespace?.value))
+    }
+
+    private func respond(to request: HTTPRequestHead, query: String?, namespace: String?) async -> Response {
+        let route: Route, isHead: Bool
         switch parse(request) {
         case .refused(let response): return response
-        case .route(let parsed, let parsedQuery, let parsedIsHead): (route, query, isHead) = (parsed, parsedQuery, parsedIsHead)
+        case .route(let parsed, let parsedIsHead): (route, isHead) = (parsed, parsedIsHead)
         }
         do throws(RegistryError) {
             switch route {
             case .base:
                 return base(isHead: isHead)
             case .catalog:
-                // Not served yet: a 404 tells clients (Harbor's replication, for one) to do without it.
-                throw RegistryError(.unsupported, "this Stowage does not serve the catalog", status: 404)
+                let page = try await cache.catalog(namespace: namespace, pagination: try Pagination.parse(query).get())
+                return listing(page, body: page.catalogBody(), path: "/v2/_catalog", namespace: namespace, isHead: isHead)
             case .manifest(let name, let reference):
-                return try manifestResponse(try await cache.manifest(name, reference), request, isHead: isHead)
+                let repository = try cache.route(name, namespace: namespace)
+                return try manifestResponse(try await cache.manifest(repository, reference), request, isHead: isHead)
             case .blob(let name, let digest) where isHead:
-                return blobHead(digest, size: try await cache.blobSize(name, digest))
+                return blobHead(digest, size: try await cache.blobSize(try cache.route(name, namespace: namespace), digest))
             case .blob(let name, let digest):
-                return try await blob(name, digest, range: request.headers.first(name: "Range"))
+                return try await blob(try cache.route(name, namespace: namespace), digest, range: request.headers.first(name: "Range"))
             case .tags(let name):
                 let pagination = try Pagination.parse(query).get()
-                let listing = try await cache.tags(name, query: pagination.query)
-                var headers: HTTPHeaders = ["Content-Type": "application/json", "Content-Length": "\(listing.body.count)"]
-                if let link = listing.link { headers.add(name: "Link", value: link) }
-                return Response(status: .ok, headers: headers, body: isHead ? .none : .bytes(listing.body))
+                let page = try await cache.tags(try cache.route(name, namespace: namespace), pagination: pagination)
+                // The list is named as the client named the repository, and so is its next page.
+                return listing(page, body: page.tagsBody(repository: name.value), path: "/v2/\(name.value)/tags/list", namespace: namespace, isHead: isHead)
             case .blobUpload:
                 throw RegistryError.unsupported("Stowage is a pull-through cache: pushing is not supported")
             }
         } catch {
             return .error(error, includeBody: !isHead)
         }
+    }
+
+    /// A `tags/list` or `_catalog` page, with a relative `Link` to the next one (keeping `ns`).
+    private func listing(_ page: ListingPage, body: [UInt8], path: String, namespace: String?, isHead: Bool) -> Response {
+        var headers: HTTPHeaders = ["Content-Type": "application/json", "Content-Length": "\(body.count)"]
+        if let next = page.nextQuery {
+            let ns = namespace.map { "&ns=\($0)" } ?? ""
+            headers.add(name: "Link", value: "<\(path)?\(next)\(ns)>; rel=\"next\"")
+        }
+        if let warning = page.staleWarning { headers.add(name: "Warning", value: "299 - \"\(warning.prefix(4000))\"") }
+        return Response(status: .ok, headers: headers, body: isHead ? .none : .bytes(body))
+    }
+
+    /// The request's raw query string, without the `?`.
+    private func query(of request: HTTPRequestHead) -> String? {
+        request.uri.firstIndex(of: "?").map { String(request.uri[request.uri.index(after: $0)...]) }
     }
 
     private func base(isHead: Bool) -> Response {
@@ -138,9 +165,9 @@ struct RegistryHandler: Sendable {
         return ranged(size: blob.size, range: range, headers: headers) { first, last in .file(blob, first: first, last: last) }
     }
 
-    private func blob(_ name: RepositoryName, _ digest: Digest, range: String?) async throws(RegistryError) -> Response {
+    private func blob(_ repository: CacheRepository, _ digest: Digest, range: String?) async throws(RegistryError) -> Response {
         var headers = blobHeaders(digest)
-        switch try await cache.blob(name, digest) {
+        switch try await cache.blob(repository, digest) {
         case .stored(let blob):
             return stored(blob, range: range)
         case .fetching(let inFlight):
@@ -174,8 +201,4 @@ struct RegistryHandler: Sendable {
         }
     }
 
-    private func split(_ uri: String) -> (path: String, query: String?) {
-        guard let question = uri.firstIndex(of: "?") else { return (uri, nil) }
-        return (String(uri[..<question]), String(uri[uri.index(after: question)...]))
-    }
 }

@@ -43,24 +43,6 @@ enum Route: Equatable {
         guard let name = RepositoryName(text) else { return .failure(.nameInvalid(String(text))) }
         return .success(name)
     }
-
-    /// `%3A` for `:` is the only escape clients use in these segments; undecodable input stays as is
-    /// and then fails validation.
-    private static func percentDecoded(_ text: Substring) -> String {
-        guard text.utf8.contains(UInt8(ascii: "%")) else { return String(text) }
-        var bytes: [UInt8] = []
-        var utf8 = Array(text.utf8)[...]
-        while let byte = utf8.popFirst() {
-            if byte == UInt8(ascii: "%"), utf8.count >= 2,
-               let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16) {
-                bytes.append(value)
-                utf8 = utf8.dropFirst(2)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
 }
 
 extension Substring {
@@ -81,4 +63,22 @@ extension Substring {
         let lower = utf8.index(startIndex, offsetBy: offset)
         return lower..<utf8.index(lower, offsetBy: pattern.count)
     }
+}
+
+/// `%XX` escapes decoded (clients escape `:` in references as `%3A`); undecodable input stays as
+/// is and then fails validation.
+func percentDecoded(_ text: Substring) -> String {
+    guard text.utf8.contains(UInt8(ascii: "%")) else { return String(text) }
+    var bytes: [UInt8] = []
+    var utf8 = Array(text.utf8)[...]
+    while let byte = utf8.popFirst() {
+        if byte == UInt8(ascii: "%"), utf8.count >= 2,
+           let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16) {
+            bytes.append(value)
+            utf8 = utf8.dropFirst(2)
+        } else {
+            bytes.append(byte)
+        }
+    }
+    return String(decoding: bytes, as: UTF8.self)
 }

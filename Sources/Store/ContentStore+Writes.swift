@@ -6,16 +6,20 @@ import OCI
 /// the transaction that needs the room, and evicted files are unlinked on the writer queue right
 /// after that transaction commits, before any other write could rename a new copy into place.
 extension ContentStore {
-    /// Stores a manifest (already verified against its digest by the caller) and optionally points
-    /// a tag at it. Returns false when the manifest could not be kept for lack of room (the tag is
-    /// still recorded; the manifest is fetched again when next asked for).
+    /// Stores a manifest (already verified against its digest by the caller), links it and what it
+    /// lists to the repository it came through, and optionally points a tag at it. Returns false
+    /// when the manifest could not be kept for lack of room (the tag and links are still recorded;
+    /// the manifest is fetched again when next asked for).
     @discardableResult
-    public func putManifest(_ manifest: StoredManifest, tag: TagKey? = nil, checkedAt: Int64 = now()) async throws(StoreError) -> Bool {
+    public func putManifest(_ manifest: StoredManifest, linkedTo repository: RepositoryKey? = nil, tag: TagKey? = nil,
+                            checkedAt: Int64 = now()) async throws(StoreError) -> Bool {
         try await writer.perform { [self] () throws(StoreError) -> Bool in
             let (stored, files) = try transaction(environment) { txn throws(LMDBError) -> (Bool, [Digest]) in
                 if let tag {
                     try txn.put(TagRecord(digest: manifest.digest, checkedAt: checkedAt).encoded(), for: tag.bytes, in: databases.tags)
+                    try txn.put([], for: tag.repositoryKey.bytes, in: databases.repositories)
                 }
+                if let repository { try addLinks(Self.linkedByManifest(manifest), to: repository, txn) }
                 let key = ContentKey(.manifest, manifest.digest)
                 if try txn.get(manifest.digest.indexKey, in: databases.manifests) != nil { return (true, []) }
                 let room = try makeRoom(for: Int64(manifest.bytes.count), sparing: nil, txn)
@@ -73,7 +77,7 @@ extension ContentStore {
     /// records it. Returns false when it could not be kept for lack of room (nothing recorded, the
     /// file removed). On any failure nothing is recorded and the partial file is gone.
     @discardableResult
-    public func commit(_ ingest: BlobIngest) async throws(StoreError) -> Bool {
+    public func commit(_ ingest: BlobIngest, linkedTo repository: RepositoryKey? = nil) async throws(StoreError) -> Bool {
         try ingest.verify()
         let (fd, source, digest, size, reservation) = (ingest.takeDescriptor(), ingest.path, ingest.digest, ingest.bytesWritten, ingest.reservation)
         do {
@@ -92,6 +96,7 @@ extension ContentStore {
                 POSIX.unlink(source)  // Gone already once renamed; otherwise the download is dropped.
             }
             let (decision, files) = try transaction(environment) { txn throws(LMDBError) -> (CommitOutcome, [Digest]) in
+                if let repository { try addLinks([digest], to: repository, txn) }
                 if try txn.get(digest.indexKey, in: databases.blobs) != nil { return (.alreadyStored, []) }
                 // A download of unknown size reserved nothing; one of known size reserved all of it.
                 let needed = size - (reservation?.bytes ?? 0)

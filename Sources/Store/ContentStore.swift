@@ -83,6 +83,8 @@ public final class ContentStore: Sendable {
                 let records = try txn.count(databases.manifests) + txn.count(databases.blobs) + txn.count(databases.tags)
                 guard records == 0 else { return .failure(.incompatibleIndex(found: 1, expected: Meta.currentSchema)) }
                 try txn.setInteger(Meta.currentSchema, .schema, in: databases)
+            } else if schema == 2 {
+                try upgradeFromSchema2(txn, databases)
             } else if schema != Meta.currentSchema {
                 return .failure(.incompatibleIndex(found: schema, expected: Meta.currentSchema))
             }
@@ -90,6 +92,19 @@ public final class ContentStore: Sendable {
             if claimServing { try txn.setInteger(1, .serving, in: databases) }
             return .success((UInt64(bitPattern: try txn.integer(.accessClock, in: databases)), crashed && claimServing))
         }.get()
+    }
+
+    /// Layout 2 had no `links`: its content is linked again as its repositories ask for it (each
+    /// first request under a repository is confirmed with the upstream). Its repositories are
+    /// those of its tags.
+    private static func upgradeFromSchema2(_ txn: borrowing LMDBTransaction, _ databases: IndexDatabases) throws(LMDBError) {
+        var repositories: [[UInt8]] = []
+        try txn.forEach(in: databases.tags) { key, _ in
+            if let colon = key.lastIndex(of: UInt8(ascii: ":")) { repositories.append(Array(key[..<colon])) }
+            return true
+        }
+        for key in repositories { try txn.put([], for: key, in: databases.repositories) }
+        try txn.setInteger(Meta.currentSchema, .schema, in: databases)
     }
 
     // MARK: Reads (one read transaction each, no writes)

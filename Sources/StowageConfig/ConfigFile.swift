@@ -4,7 +4,9 @@ public struct ConfigFile: Decodable, Sendable, Equatable {
     public var listen: String?
     public var logLevel: String?
     public var storage: Storage?
+    /// One upstream (the simple form) or several; not both.
     public var upstream: Upstream?
+    public var upstreams: [Upstream]?
 
     public struct Storage: Decodable, Sendable, Equatable {
         public var path: String?
@@ -14,6 +16,10 @@ public struct ConfigFile: Decodable, Sendable, Equatable {
     public struct Upstream: Decodable, Sendable, Equatable {
         public var name: String?
         public var url: String?
+        /// Registry hosts this upstream answers for in a mirror client's `?ns=`.
+        public var namespaces: [String]?
+        /// Requests that name neither a namespace nor an upstream go to the default upstream.
+        public var `default`: Bool?
         public var repositoryPrefix: String?
         public var username: String?
         public var password: String?
@@ -26,6 +32,8 @@ public struct ConfigFile: Decodable, Sendable, Equatable {
         public var tagTTL: String?
         public var breakerThreshold: Int?
         public var breakerBackoff: String?
+
+        public init(url: String? = nil) { self.url = url }
     }
 
     public init() {}

@@ -33,14 +33,17 @@ public enum ConfigLoader {
 
     /// Allowed keys per mapping path; `""` is the top level.
     private static let knownKeys: [String: Set<String>] = [
-        "": ["listen", "logLevel", "storage", "upstream"],
+        "": ["listen", "logLevel", "storage", "upstream", "upstreams"],
         "storage": ["path", "maxSize"],
-        "upstream": ["name", "url", "repositoryPrefix", "username", "password", "passwordFile", "passwordEnv",
+        "upstream": ["name", "url", "namespaces", "default", "repositoryPrefix", "username", "password", "passwordFile", "passwordEnv",
                      "dockerConfigJSON", "connectTimeout", "responseTimeout", "readTimeout", "tagTTL",
                      "breakerThreshold", "breakerBackoff"],
     ]
 
-    private static func checkKeys(_ node: Node, allowed: [String: Set<String>], path: String) throws(ConfigError) {
+    /// Lists of mappings: the list's path → the path whose keys each element may have.
+    private static let listElements = ["upstreams": "upstream"]
+
+    private static func checkKeys(_ node: Node, allowed: [String: Set<String>], path: String, shownAs shown: String? = nil) throws(ConfigError) {
         guard let mapping = node.mapping else {
             if path.isEmpty { throw ConfigError(key: "config", problem: "must be a mapping of keys to values") }
             return
@@ -50,16 +53,26 @@ public enum ConfigLoader {
             let key = keyNode.string ?? "?"
             let full = path.isEmpty ? key : "\(path).\(key)"
             guard keys.contains(key) else {
-                throw ConfigError(key: full, problem: "unknown key (known here: \(keys.sorted().joined(separator: ", ")))")
+                throw ConfigError(key: shown.map { "\($0).\(key)" } ?? full, problem: "unknown key (known here: \(keys.sorted().joined(separator: ", ")))")
             }
             if allowed[full] != nil {
                 guard value.mapping != nil || value.null != nil else { throw ConfigError(key: full, problem: "must be a mapping") }
                 if value.mapping != nil { try checkKeys(value, allowed: allowed, path: full) }
             }
+            if let element = listElements[full] {
+                guard let items = value.sequence else { throw ConfigError(key: full, problem: "must be a list") }
+                for (index, item) in items.enumerated() {
+                    guard item.mapping != nil else { throw ConfigError(key: "\(full)[\(index)]", problem: "must be a mapping") }
+                    try checkKeys(item, allowed: allowed, path: element, shownAs: "\(full)[\(index)]")
+                }
+            }
         }
     }
 
+    /// `upstreams[1].tagTTL`.
     private static func keyPath(_ path: [any CodingKey]) -> String {
-        path.map(\.stringValue).joined(separator: ".")
+        path.reduce(into: "") { text, key in
+            if let index = key.intValue { text += "[\(index)]" } else { text += text.isEmpty ? key.stringValue : ".\(key.stringValue)" }
+        }
     }
 }

@@ -23,26 +23,27 @@ struct CredentialSource {
                   passwordEnv: file.passwordEnv, dockerConfigJSON: file.dockerConfigJSON)
     }
 
-    func resolve(registryHost: String, environment: [String: String]) throws(ConfigError) -> UpstreamCredentials? {
+    /// `key` names the upstream's place in the config (`upstream`, `upstreams[1]`) in errors.
+    func resolve(registryHost: String, environment: [String: String], key: String = "upstream") throws(ConfigError) -> UpstreamCredentials? {
         let given = [password != nil, passwordFile != nil, passwordEnv != nil, dockerConfigJSON != nil].filter { $0 }.count
         guard given <= 1 else {
-            throw ConfigError(key: "upstream.password", problem: "give only one of password, passwordFile, passwordEnv and dockerConfigJSON")
+            throw ConfigError(key: "\(key).password", problem: "give only one of password, passwordFile, passwordEnv and dockerConfigJSON")
         }
         if let path = dockerConfigJSON {
-            return try DockerConfigJSON.credentials(fromFile: path, host: registryHost, username: username)
+            return try DockerConfigJSON.credentials(fromFile: path, host: registryHost, username: username, key: "\(key).dockerConfigJSON")
         }
         let secret: String?
         if let password {
             secret = password
         } else if let path = passwordFile {
             guard let data = FileManager.default.contents(atPath: path) else {
-                throw ConfigError(key: "upstream.passwordFile", problem: "cannot read \(path)")
+                throw ConfigError(key: "\(key).passwordFile", problem: "cannot read \(path)")
             }
             // A trailing newline from `echo` or an editor is not part of the secret.
             secret = String(decoding: data, as: UTF8.self).trimmingCharacters(in: "\r\n")
         } else if let name = passwordEnv {
             guard let value = environment[name] else {
-                throw ConfigError(key: "upstream.passwordEnv", problem: "environment variable \(name) is not set")
+                throw ConfigError(key: "\(key).passwordEnv", problem: "environment variable \(name) is not set")
             }
             secret = value
         } else {
@@ -51,10 +52,10 @@ struct CredentialSource {
         switch (username, secret) {
         case (nil, nil): return nil
         case (let user?, let secret?):
-            guard !secret.isEmpty else { throw ConfigError(key: "upstream.password", problem: "is empty") }
+            guard !secret.isEmpty else { throw ConfigError(key: "\(key).password", problem: "is empty") }
             return UpstreamCredentials(username: user, password: secret)
-        case (nil, _?): throw ConfigError(key: "upstream.username", problem: "is required when a password is given")
-        case (_?, nil): throw ConfigError(key: "upstream.password", problem: "is required when a username is given (password, passwordFile, passwordEnv or dockerConfigJSON)")
+        case (nil, _?): throw ConfigError(key: "\(key).username", problem: "is required when a password is given")
+        case (_?, nil): throw ConfigError(key: "\(key).password", problem: "is required when a username is given (password, passwordFile, passwordEnv or dockerConfigJSON)")
         }
     }
 }
@@ -71,8 +72,7 @@ enum DockerConfigJSON {
         var auths: [String: Entry]
     }
 
-    static func credentials(fromFile path: String, host: String, username: String?) throws(ConfigError) -> UpstreamCredentials {
-        let key = "upstream.dockerConfigJSON"
+    static func credentials(fromFile path: String, host: String, username: String?, key: String) throws(ConfigError) -> UpstreamCredentials {
         guard var data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(key: key, problem: "cannot read \(path)")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import OCI
 import Upstream
 
 /// Flags given on the command line; each one wins over the file.
@@ -12,6 +13,8 @@ public struct ServeOverrides: Sendable {
     public var upstreamPasswordFile: String?
     public var upstreamPasswordEnv: String?
     public var upstreamPrefix: String?
+    /// `--upstream-namespace` (repeatable): registry hosts the one upstream answers for in `?ns=`.
+    public var upstreamNamespaces: [String] = []
     public var connectTimeout: String?
     public var responseTimeout: String?
     public var tagTTL: String?
@@ -21,15 +24,25 @@ public struct ServeOverrides: Sendable {
     public init() {}
 }
 
+/// One upstream as `stowage serve` uses it: how to reach it, and how requests are routed to it.
+public struct UpstreamDefinition: Sendable, Equatable {
+    public var settings: UpstreamSettings
+    /// Registry hosts it answers for in a mirror client's `?ns=`, lower case.
+    public var namespaces: [String]
+    /// Requests naming neither a namespace nor an upstream go here.
+    public var isDefault: Bool
+    /// How long a tag confirmed by the upstream is served without revalidation (zero: always revalidate).
+    public var tagTTL: Duration
+}
+
 /// Everything `stowage serve` needs, validated. Built from the file, then the flags, then defaults.
 public struct ServeSettings: Sendable {
     public var listenHost: String
     public var listenPort: Int
     public var storage: StorageSettings
     public var logLevel: String
-    public var upstream: UpstreamSettings
-    /// How long a tag confirmed by the upstream is served without revalidation (zero: always revalidate).
-    public var tagTTL: Duration
+    /// In the order configured; names and namespaces unique, at most one default.
+    public var upstreams: [UpstreamDefinition]
 
     public static let defaultListen = "127.0.0.1:5000"
     public static let defaultTagTTL: Duration = .seconds(60)
@@ -46,12 +59,52 @@ public struct ServeSettings: Sendable {
             throw ConfigError(key: overrides.logLevel != nil ? "--log-level" : "logLevel", problem: "must be one of \(logLevels.joined(separator: ", "))")
         }
 
-        let upstream = file.upstream ?? ConfigFile.Upstream()
-        guard let url = overrides.upstreamURL ?? upstream.url else {
-            throw ConfigError(key: "upstream.url", problem: "is required (or pass --upstream URL)")
+        let upstreams = try resolveUpstreams(file: file, overrides: overrides, environment: environment)
+        return ServeSettings(listenHost: host, listenPort: port, storage: storage, logLevel: logLevel, upstreams: upstreams)
+    }
+
+    /// The file's `upstream` or `upstreams`; `--upstream URL` replaces the URL of a single one, or
+    /// stands alone in place of several. Flags that say who the upstream is apply to a single
+    /// upstream only; timing flags apply to every upstream.
+    static func resolveUpstreams(file: ConfigFile, overrides: ServeOverrides, environment: [String: String]) throws(ConfigError) -> [UpstreamDefinition] {
+        if file.upstream != nil && file.upstreams != nil {
+            throw ConfigError(key: "upstreams", problem: "give either upstream (one) or upstreams (a list), not both")
         }
-        let urlKey = overrides.upstreamURL != nil ? "--upstream" : "upstream.url"
-        let baseURL = try parseBaseURL(url, key: urlKey)
+        var entries: [(ConfigFile.Upstream, key: String)]
+        if let list = file.upstreams {
+            entries = list.enumerated().map { ($1, "upstreams[\($0)]") }
+        } else {
+            entries = [(file.upstream ?? ConfigFile.Upstream(), "upstream")]
+        }
+        if let url = overrides.upstreamURL {
+            if entries.count == 1 { entries[0].0.url = url } else { entries = [(ConfigFile.Upstream(url: url), "--upstream")] }
+        }
+        guard !entries.isEmpty else {
+            throw ConfigError(key: "upstreams", problem: "must list at least one upstream (or pass --upstream URL)")
+        }
+        let identityFlags: [(String, Bool)] = [
+            ("--upstream-name", overrides.upstreamName != nil), ("--upstream-username", overrides.upstreamUsername != nil),
+            ("--upstream-password-file", overrides.upstreamPasswordFile != nil), ("--upstream-password-env", overrides.upstreamPasswordEnv != nil),
+            ("--upstream-prefix", overrides.upstreamPrefix != nil), ("--upstream-namespace", !overrides.upstreamNamespaces.isEmpty),
+        ]
+        if entries.count > 1, let (flag, _) = identityFlags.first(where: \.1) {
+            throw ConfigError(key: flag, problem: "applies to a single upstream, and the config lists \(entries.count): set it in the file")
+        }
+        var definitions: [UpstreamDefinition] = []
+        for (entry, key) in entries {
+            definitions.append(try resolveUpstream(entry, key: key, overrides: overrides, environment: environment))
+        }
+        if definitions.count == 1, entries[0].0.default != false { definitions[0].isDefault = true }
+        try checkDistinct(definitions, keys: entries.map(\.key))
+        return definitions
+    }
+
+    private static func resolveUpstream(_ upstream: ConfigFile.Upstream, key: String, overrides: ServeOverrides,
+                                        environment: [String: String]) throws(ConfigError) -> UpstreamDefinition {
+        guard let url = upstream.url else {
+            throw ConfigError(key: "\(key).url", problem: "is required (or pass --upstream URL)")
+        }
+        let baseURL = try parseBaseURL(url, key: overrides.upstreamURL == url ? "--upstream" : "\(key).url")
 
         var prefix = overrides.upstreamPrefix ?? upstream.repositoryPrefix
         if let value = prefix {
@@ -64,7 +117,7 @@ public struct ServeSettings: Sendable {
         if overrides.upstreamPasswordFile != nil || overrides.upstreamPasswordEnv != nil {
             source = CredentialSource(username: source.username, passwordFile: overrides.upstreamPasswordFile, passwordEnv: overrides.upstreamPasswordEnv)
         }
-        let credentials = try source.resolve(registryHost: hostAndPort(of: baseURL), environment: environment)
+        let credentials = try source.resolve(registryHost: hostAndPort(of: baseURL), environment: environment, key: key)
 
         var settings = UpstreamSettings(
             name: overrides.upstreamName ?? upstream.name ?? hostAndPort(of: baseURL),
@@ -73,27 +126,62 @@ public struct ServeSettings: Sendable {
             credentials: credentials
         )
         if let text = overrides.connectTimeout ?? upstream.connectTimeout {
-            settings.connectTimeout = try duration(text, key: overrides.connectTimeout != nil ? "--connect-timeout" : "upstream.connectTimeout")
+            settings.connectTimeout = try duration(text, key: overrides.connectTimeout != nil ? "--connect-timeout" : "\(key).connectTimeout")
         }
         if let text = overrides.responseTimeout ?? upstream.responseTimeout {
-            settings.responseHeaderTimeout = try duration(text, key: overrides.responseTimeout != nil ? "--response-timeout" : "upstream.responseTimeout")
+            settings.responseHeaderTimeout = try duration(text, key: overrides.responseTimeout != nil ? "--response-timeout" : "\(key).responseTimeout")
         }
         if let text = upstream.readTimeout {
-            settings.readTimeout = try duration(text, key: "upstream.readTimeout")
+            settings.readTimeout = try duration(text, key: "\(key).readTimeout")
         }
         if let threshold = upstream.breakerThreshold {
-            guard threshold >= 1 else { throw ConfigError(key: "upstream.breakerThreshold", problem: "must be at least 1 (got \(threshold))") }
+            guard threshold >= 1 else { throw ConfigError(key: "\(key).breakerThreshold", problem: "must be at least 1 (got \(threshold))") }
             settings.breaker.threshold = threshold
         }
         if let text = overrides.breakerBackoff ?? upstream.breakerBackoff {
-            settings.breaker.backoff = try duration(text, key: overrides.breakerBackoff != nil ? "--breaker-backoff" : "upstream.breakerBackoff")
+            settings.breaker.backoff = try duration(text, key: overrides.breakerBackoff != nil ? "--breaker-backoff" : "\(key).breakerBackoff")
             settings.breaker.maximumBackoff = max(settings.breaker.maximumBackoff, settings.breaker.backoff)
         }
         var tagTTL = defaultTagTTL
         if let text = overrides.tagTTL ?? upstream.tagTTL {
-            tagTTL = try duration(text, key: overrides.tagTTL != nil ? "--tag-ttl" : "upstream.tagTTL", allowZero: true)
+            tagTTL = try duration(text, key: overrides.tagTTL != nil ? "--tag-ttl" : "\(key).tagTTL", allowZero: true)
         }
-        return ServeSettings(listenHost: host, listenPort: port, storage: storage, logLevel: logLevel, upstream: settings, tagTTL: tagTTL)
+        let namespaceKey = overrides.upstreamNamespaces.isEmpty ? "\(key).namespaces" : "--upstream-namespace"
+        var namespaces: [String] = []
+        for namespace in overrides.upstreamNamespaces.isEmpty ? upstream.namespaces ?? [] : overrides.upstreamNamespaces {
+            guard RegistryHost.isValid(namespace) else {
+                throw ConfigError(key: namespaceKey, problem: "must be registry host names such as docker.io or ghcr.io (got \"\(namespace)\")")
+            }
+            namespaces.append(namespace.lowercased())
+        }
+        return UpstreamDefinition(settings: settings, namespaces: namespaces, isDefault: upstream.default ?? false, tagTTL: tagTTL)
+    }
+
+    /// Names and namespaces route requests, so each may belong to one upstream only; with several
+    /// upstreams a name is also a path segment (`/v2/<name>/<repo>`), so it must be one.
+    private static func checkDistinct(_ upstreams: [UpstreamDefinition], keys: [String]) throws(ConfigError) {
+        var names: Set<String> = []
+        var namespaces: [String: String] = [:]
+        for (upstream, key) in zip(upstreams, keys) {
+            let name = upstream.settings.name
+            guard names.insert(name).inserted else {
+                throw ConfigError(key: "\(key).name", problem: "\(name) names another upstream too; names must be unique")
+            }
+            if upstreams.count > 1, RepositoryName(name) == nil || name.contains("/") {
+                throw ConfigError(key: "\(key).name", problem: "must be one path segment of lower-case letters, digits, '.', '_' or '-' (got \"\(name)\"): it routes /v2/\(name)/<repository>")
+            }
+            for namespace in upstream.namespaces {
+                let canonical = RegistryHost.canonical(namespace)
+                if let other = namespaces[canonical], other != name {
+                    throw ConfigError(key: "\(key).namespaces", problem: "\(namespace) is upstream \(other)'s namespace too; a namespace routes to one upstream")
+                }
+                namespaces[canonical] = name
+            }
+        }
+        let defaults = zip(upstreams, keys).filter { $0.0.isDefault }
+        if defaults.count > 1 {
+            throw ConfigError(key: "\(defaults[1].1).default", problem: "only one upstream can be the default (\(defaults[0].0.settings.name) is)")
+        }
     }
 
     static func parseListen(_ text: String, key: String) throws(ConfigError) -> (String, Int) {

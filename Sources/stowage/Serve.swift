@@ -26,8 +26,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Data directory (storage.path).")
     var storage: String?
 
-    @Option(help: "Upstream registry base URL, e.g. https://proxy.example.com (upstream.url).")
+    @Option(help: "Upstream registry base URL, e.g. https://proxy.example.com (upstream.url). Replaces the URL of the config's one upstream, or stands alone in place of a list.")
     var upstream: String?
+
+    @Option(help: "A registry host the upstream answers for in a mirror client's ?ns=, e.g. docker.io; repeatable (upstream.namespaces).")
+    var upstreamNamespace: [String] = []
 
     @Option(help: "Name of the upstream in messages and logs (upstream.name).")
     var upstreamName: String?
@@ -81,19 +84,31 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("stowage: cannot open storage \(settings.storage.path): \(error)\n".utf8))
             throw ExitCode(1)
         }
-        let httpClient = RegistryClient.makeHTTPClient(settings: settings.upstream)
-        let client = RegistryClient(httpClient: httpClient, settings: settings.upstream, logger: logger)
-        let cache = PullThroughCache(store: store, client: client, tagTTL: settings.tagTTL, logger: logger)
+        let httpClients = settings.upstreams.map { RegistryClient.makeHTTPClient(settings: $0.settings) }
+        let upstreams = zip(settings.upstreams, httpClients).map { definition, httpClient in
+            CachedUpstream(client: RegistryClient(httpClient: httpClient, settings: definition.settings, logger: logger),
+                           tagTTL: definition.tagTTL, namespaces: definition.namespaces, isDefault: definition.isDefault)
+        }
+        let cache = PullThroughCache(store: store, upstreams: upstreams, logger: logger)
         let server = RegistryServer(cache: cache, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         let budget = settings.storage.maxBytes.map { " of \(humanBytes($0))" } ?? ", no size limit"
+        let names = settings.upstreams.map(\.settings.name)
+        let upstreamText = names.count == 1 ? "upstream \(names[0])" : "upstreams \(names.joined(separator: ", "))"
+        for upstream in upstreams {
+            let rule = upstream.rule
+            logger.info("upstream", metadata: [
+                "name": "\(rule.name)", "url": "\(upstream.client.settings.baseURL)", "namespaces": "\(rule.namespaces.joined(separator: ","))",
+                "default": "\(rule.isDefault)", "dockerHub": "\(rule.isDockerHub)",
+            ])
+        }
 
         let serving = Task {
             try await server.run(host: settings.listenHost, port: settings.listenPort) { address in
-                let line = "stowage: serving on http://\(address.ipAddress ?? settings.listenHost):\(address.port ?? settings.listenPort) (upstream \(settings.upstream.name), storage \(settings.storage.path)\(budget))\n"
+                let line = "stowage: serving on http://\(address.ipAddress ?? settings.listenHost):\(address.port ?? settings.listenPort) (\(upstreamText), storage \(settings.storage.path)\(budget))\n"
                 FileHandle.standardOutput.write(Data(line.utf8))
             }
         }
-        let flushing = Task { await flushAccesses(store, logger: logger) }
+        let flushing = Task { [logger] in await Self.flushAccesses(store, logger: logger) }
         let signals = ShutdownSignals { serving.cancel() }
         defer { signals.cancel() }
         do {
@@ -103,17 +118,21 @@ struct Serve: AsyncParsableCommand {
         } catch {
             flushing.cancel()
             await store.close()
-            try? await httpClient.shutdown()
+            await shutdown(httpClients)
             FileHandle.standardError.write(Data("stowage: cannot serve on \(settings.listenHost):\(settings.listenPort): \(error)\n".utf8))
             throw ExitCode(1)
         }
         flushing.cancel()
         await store.close()
-        try? await httpClient.shutdown()
+        await shutdown(httpClients)
+    }
+
+    private func shutdown(_ clients: [HTTPClient]) async {
+        for client in clients { try? await client.shutdown() }
     }
 
     /// Writes the accesses noted on the read path once a second (invariant 6: reads do not write).
-    private func flushAccesses(_ store: ContentStore, logger: Logger) async {
+    private static func flushAccesses(_ store: ContentStore, logger: Logger) async {
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(1))
             do {
@@ -136,6 +155,7 @@ struct Serve: AsyncParsableCommand {
         overrides.upstreamPasswordFile = upstreamPasswordFile
         overrides.upstreamPasswordEnv = upstreamPasswordEnv
         overrides.upstreamPrefix = upstreamPrefix
+        overrides.upstreamNamespaces = upstreamNamespace
         overrides.connectTimeout = connectTimeout
         overrides.responseTimeout = responseTimeout
         overrides.tagTTL = tagTTL

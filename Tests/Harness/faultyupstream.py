@@ -16,6 +16,9 @@ every repository has digests of its own):
   redirect/app     blob GET: 307 to http://<redirectHost>/blobdata/<digest>, a second listener on
                    127.0.0.2 (on 127.0.0.1 if that cannot bind) that serves the bytes
 
+Listings ignore `n` and `last`, as a license proxy's do: GET /v2/_catalog lists every repository
+above at once, and GET /v2/<name>/tags/list lists LISTED_TAGS at once, without a Link header.
+
 With --user/--password every /v2 request without those Basic credentials gets 401 and
 `WWW-Authenticate: Basic realm="faulty"`. Every request on either listener is recorded as
 {"method", "path", "host", "authorization": whether an Authorization header came}: GET /_requests
@@ -43,6 +46,8 @@ REPOSITORIES = ["good/app", "ratelimited/app", "corrupt/app", "dropped/app", "sl
 HANG_SECONDS = 60
 TRICKLE_STEPS = 40
 FLIP = bytes(255 - value for value in range(256))
+LISTED_TAGS = ["latest", "2.0", "1.1", "1.0", "0.9"]
+TAGS_ROUTE = re.compile(r"^/v2/(?P<name>.+)/tags/list$")
 ROUTE = re.compile(r"^/v2/(?P<name>.+)/(?P<kind>manifests|blobs)/(?P<reference>[^/]+)$")
 
 
@@ -115,6 +120,9 @@ class Handler(BaseHTTPRequestHandler):
         body = json.dumps({"errors": [{"code": code, "message": message}]}).encode()
         self.reply(status, body, dict(headers or {}, **{"Content-Type": "application/json"}))
 
+    def json(self, value):
+        self.reply(200, json.dumps(value).encode(), {"Content-Type": "application/json"})
+
     def discard_body(self):
         self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
@@ -135,7 +143,13 @@ class RegistryHandler(Handler):
             return self.error(401, "UNAUTHORIZED", "authentication required", {"WWW-Authenticate": 'Basic realm="faulty"'})
         if self.path in ("/v2", "/v2/"):
             return self.reply(200, b"{}", {"Content-Type": "application/json"})
-        route = ROUTE.match(self.path.split("?")[0])
+        path = self.path.split("?")[0]
+        if path == "/v2/_catalog":
+            return self.json({"repositories": REPOSITORIES})
+        listing = TAGS_ROUTE.match(path)
+        if listing and listing["name"] in self.server.fake.images:
+            return self.json({"name": listing["name"], "tags": LISTED_TAGS})
+        route = ROUTE.match(path)
         if not route:
             return self.error(404, "NOT_FOUND", "no such endpoint")
         if route["name"] not in self.server.fake.images:

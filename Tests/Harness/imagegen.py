@@ -285,12 +285,12 @@ def push_big_image(registry, mib, seed=STANDARD_SEED, repository="big/blob"):
             "size": len(manifest), "blobs": [descriptor(config, OCI_CONFIG), layer], "children": []}
 
 
-def seed_registry(url, user=None, password=None, big_mib=None, sized=()):
-    """Pushes the standard set (and big/blob with `big_mib`, and for each (repository, bytes) in
-    `sized` a one-layer image `repository:1.0` whose layer holds that many random bytes);
-    returns {"images": [...]}."""
+def seed_registry(url, user=None, password=None, big_mib=None, sized=(), seed=STANDARD_SEED):
+    """Pushes the standard set made from `seed` (and big/blob with `big_mib`, and for each
+    (repository, bytes) in `sized` a one-layer image `repository:1.0` whose layer holds that many
+    random bytes, the same whatever the seed); returns {"images": [...]}."""
     registry = Registry(url, user, password)
-    images = standard_images() + [small_image(repository, layer_size=size) for repository, size in sized]
+    images = standard_images(seed) + [small_image(repository, layer_size=size) for repository, size in sized]
     for image in images:
         registry.push(image)
     described = [image.describe() for image in images]

@@ -139,7 +139,7 @@ def seeded_images(args, url):
     if not os.path.exists(path):
         user, password = (None, None) if args.auth == "none" else (args.user, args.password)
         sized = [(spec.split("=", 1)[0], int(spec.split("=", 1)[1])) for spec in args.sized]
-        seeded = imagegen.seed_registry(url, user, password, args.big_mib, sized)
+        seeded = imagegen.seed_registry(url, user, password, args.big_mib, sized, args.seed)
         with open(path + ".tmp", "w") as out:
             json.dump(seeded, out)
         os.replace(path + ".tmp", path)
@@ -182,6 +182,8 @@ def main():
     parser.add_argument("--password", default="license-id")
     parser.add_argument("--port", type=int, help="listen on this port (e.g. to restart on the same data)")
     parser.add_argument("--big-mib", type=int, help="also seed big/blob:1.0 with a layer of this many MiB")
+    parser.add_argument("--seed", type=int, default=imagegen.STANDARD_SEED,
+                        help="make the standard images from this seed (another seed: same names, other content)")
     parser.add_argument("--sized", action="append", default=[], metavar="REPO=BYTES",
                         help="also seed REPO:1.0 with one layer of BYTES random bytes (repeatable)")
     args = parser.parse_args()

@@ -17,10 +17,6 @@ import Testing
         return (faulty, blob, stowage, "\(stowage.url)/v2/\(repository)/blobs/\(blob.digest)", try await faulty.fetches(containing: blob.digest))
     }
 
-    static func sha256(_ bytes: [UInt8]) -> String {
-        SHA256Hasher.digest(of: bytes).description
-    }
-
     @Test func clientsJoiningEarlyAndLateAllGetTheBlobFromOneUpstreamFetch() async throws {
         let (faulty, blob, stowage, url, before) = try await Self.setUp("slow/app")
         defer { Task { await stowage.stop() } }
@@ -32,11 +28,11 @@ import Testing
             let result = try await client.value
             #expect(result.status == 200)
             #expect(result.header("Content-Length") == "\(blob.size)")
-            #expect(Self.sha256(result.body) == blob.digest)
+            #expect(sha256(result.body) == blob.digest)
         }
         #expect(try await faulty.fetches(containing: blob.digest) == before + 1, "twelve clients, one upstream GET")
         let hit = try await HTTP.get(url)
-        #expect(Self.sha256(hit.body) == blob.digest)
+        #expect(sha256(hit.body) == blob.digest)
         #expect(try await faulty.fetches(containing: blob.digest) == before + 1)
     }
 
@@ -47,7 +43,7 @@ import Testing
         let clients = (0..<6).map { _ in Task { try? await HTTP.get(url) } }
         for client in clients {
             let result = await client.value
-            #expect(result.map { Self.sha256($0.body) != blob.digest } ?? true, "no client may get the whole blob")
+            #expect(result.map { sha256($0.body) != blob.digest } ?? true, "no client may get the whole blob")
         }
         #expect(try await faulty.fetches(containing: blob.digest) == before + 1)
         #expect(!FileManager.default.fileExists(atPath: stowage.storage.blobPath(blob.digest)))
@@ -69,7 +65,7 @@ import Testing
         #expect(starter.terminationStatus == 28, "curl gave up mid-body (timeout)")
         let result = try await follower.value
         #expect(result.status == 200)
-        #expect(Self.sha256(result.body) == blob.digest)
+        #expect(sha256(result.body) == blob.digest)
         #expect(try await faulty.fetches(containing: blob.digest) == before + 1)
         #expect(FileManager.default.fileExists(atPath: stowage.storage.blobPath(blob.digest)), "the fetch was committed")
     }
@@ -87,7 +83,7 @@ import Testing
         async let outside = HTTP.get(url, headers: [("Range", "bytes=\(size)-")])
         async let invalid = HTTP.get(url, headers: [("Range", "bytes=a-b")])
         let bytes = try await whole.value.body
-        #expect(Self.sha256(bytes) == blob.digest)
+        #expect(sha256(bytes) == blob.digest)
         try await expectRanges(middle: middle, suffix: suffix, outside: outside, invalid: invalid, bytes: bytes)
 
         // On a hit: the same answers from the committed file.

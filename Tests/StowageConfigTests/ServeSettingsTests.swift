@@ -120,3 +120,9 @@ import Upstream
         #expect(DurationText.parse("soon") == nil)
     }
 }
+
+extension ServeSettings {
+    /// The one upstream of a single-upstream config.
+    var upstream: UpstreamSettings { upstreams[0].settings }
+    var tagTTL: Duration { upstreams[0].tagTTL }
+}

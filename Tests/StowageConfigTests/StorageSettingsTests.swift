@@ -42,8 +42,8 @@ import Upstream
     }
 
     @Test func theBreakerDefaultsToOneFailureAndTenSecondsAndIsConfigurable() throws {
-        #expect(try settings("upstream: {url: https://r.example}").upstream.breaker == BreakerPolicy())
-        let tuned = try settings("upstream: {url: https://r.example, breakerThreshold: 3, breakerBackoff: 30s}").upstream.breaker
+        #expect(try settings("upstream: {url: https://r.example}").upstreams[0].settings.breaker == BreakerPolicy())
+        let tuned = try settings("upstream: {url: https://r.example, breakerThreshold: 3, breakerBackoff: 30s}").upstreams[0].settings.breaker
         #expect(tuned.threshold == 3)
         #expect(tuned.backoff == .seconds(30))
         #expect(throws: ConfigError.self) { try settings("upstream: {url: https://r.example, breakerThreshold: 0}") }

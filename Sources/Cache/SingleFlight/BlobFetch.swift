@@ -62,19 +62,19 @@ public final class BlobFetch: Sendable {
 
     deinit { close(readDescriptor) }
 
-    /// Starts fetching `upstream`'s body into `ingest` on a task of its own; `finished` runs when
-    /// the fetch has committed or failed.
-    static func start(digest: Digest, upstream: UpstreamBlob, ingest: sending BlobIngest, store: ContentStore, logger: Logger,
-                      finished: @escaping @Sendable () -> Void) throws(StoreError) -> BlobFetch {
+    /// Starts fetching `upstream`'s body into `ingest` on a task of its own, to be committed linked
+    /// to the repository it was fetched through; `finished` runs when the fetch has committed or failed.
+    static func start(digest: Digest, upstream: UpstreamBlob, through repository: RepositoryKey, ingest: sending BlobIngest,
+                      store: ContentStore, logger: Logger, finished: @escaping @Sendable () -> Void) throws(StoreError) -> BlobFetch {
         let fetch = BlobFetch(digest: digest, size: upstream.contentLength, readDescriptor: try ingest.openReader(), store: store)
         Task.detached {
-            await fetch.run(upstream.body, into: ingest, logger: logger)
+            await fetch.run(upstream.body, into: ingest, linkedTo: repository, logger: logger)
             finished()
         }
         return fetch
     }
 
-    private func run(_ body: UpstreamBlob.Body, into ingest: BlobIngest, logger: Logger) async {
+    private func run(_ body: UpstreamBlob.Body, into ingest: BlobIngest, linkedTo repository: RepositoryKey, logger: Logger) async {
         do {
             for try await chunk in body {
                 try chunk.withUnsafeReadableBytes { bytes throws(StoreError) in try ingest.append(bytes) }
@@ -86,7 +86,7 @@ public final class BlobFetch: Sendable {
                 for waiter in waiters { waiter.resume() }
                 if abandon { throw NotWorthFinishing() }
             }
-            let kept = try await store.commit(ingest)
+            let kept = try await store.commit(ingest, linkedTo: repository)
             if kept { logger.info("cached blob", metadata: ["digest": "\(digest)", "size": "\(ingest.bytesWritten)"]) }
             finish(.complete)
         } catch {

@@ -14,7 +14,8 @@ enum Meta: String {
     case uncachedForSpace = "uncached-for-space"
     case evictions
 
-    static let currentSchema: Int64 = 2
+    /// 3 added `links` and `repositories` (a store of layout 2 is upgraded in place: see `ContentStore.upgrade`).
+    static let currentSchema: Int64 = 3
 
     var key: [UInt8] { Array(rawValue.utf8) }
 }

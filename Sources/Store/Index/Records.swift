@@ -82,6 +82,12 @@ public struct TagKey: Hashable, Sendable, CustomStringConvertible {
         self.tag = tag
     }
 
+    public init(_ repository: RepositoryKey, tag: Tag) {
+        self.init(upstream: repository.upstream, repository: repository.repository, tag: tag)
+    }
+
+    public var repositoryKey: RepositoryKey { RepositoryKey(upstream: upstream, repository: repository) }
+
     public var description: String { "\(upstream)/\(repository):\(tag)" }
     var bytes: [UInt8] { Array("\(upstream)\u{0}\(repository.value):\(tag.value)".utf8) }
 }

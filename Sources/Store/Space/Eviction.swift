@@ -36,6 +36,7 @@ struct Eviction {
         for (key, _) in victims {
             try index.remove(key.content, txn)
             try txn.delete(key.content.digest.indexKey, in: key.content.kind == .blob ? databases.blobs : databases.manifests)
+            try removeLinks(of: key.content.digest, txn)
             outcome.evicted.append(key.content)
         }
         try txn.addInteger(Int64(victims.count), .evictions, in: databases)

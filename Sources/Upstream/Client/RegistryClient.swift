@@ -78,9 +78,18 @@ public final class RegistryClient: Sendable {
 
     /// One page of tags; `query` (`n=…&last=…`) is passed on unchanged.
     public func tags(repository: String, query: String?) async throws(UpstreamError) -> UpstreamListing {
+        try await listing("/v2/\(settings.upstreamRepository(repository))/tags/list", query: query, scope: settings.pullScope(repository))
+    }
+
+    /// One page of the upstream's repository catalog; `query` (`n=…&last=…`) is passed on unchanged.
+    /// Names are the upstream's, prefix included.
+    public func catalog(query: String?) async throws(UpstreamError) -> UpstreamListing {
+        try await listing("/v2/_catalog", query: query, scope: "registry:catalog:*")
+    }
+
+    private func listing(_ path: String, query: String?, scope: String) async throws(UpstreamError) -> UpstreamListing {
         let queryPart = query.flatMap { $0.isEmpty ? nil : "?\($0)" } ?? ""
-        let response = try await sender.send(.GET, path: "/v2/\(settings.upstreamRepository(repository))/tags/list\(queryPart)",
-                                             scope: settings.pullScope(repository))
+        let response = try await sender.send(.GET, path: path + queryPart, scope: scope)
         try await requireSuccess(response)
         let bytes = try await transport.collect(response, limit: UpstreamListing.maximumBytes)
         return UpstreamListing(bytes: bytes, contentType: response.headers.first(name: "Content-Type"),

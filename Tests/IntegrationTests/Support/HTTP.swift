@@ -2,6 +2,8 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import OCI
+import Store
 
 /// A plain HTTP exchange for asserting exact statuses, headers and bytes.
 struct HTTPResult: Sendable {
@@ -44,3 +46,8 @@ let acceptAll = ("Accept", [
     "application/vnd.oci.image.index.v1+json", "application/vnd.oci.image.manifest.v1+json",
     "application/vnd.docker.distribution.manifest.list.v2+json", "application/vnd.docker.distribution.manifest.v2+json",
 ].joined(separator: ", "))
+
+/// `sha256:<hex>` of `bytes`, to compare a body with the digest it was asked for by.
+func sha256(_ bytes: [UInt8]) -> String {
+    SHA256Hasher.digest(of: bytes).description
+}

@@ -19,8 +19,7 @@ final class StowageServer: Sendable {
 
     /// Starts Stowage against `upstream` with the license-style credentials, plus `extra` flags.
     static func start(upstream: String, storage: String? = nil, credentials: Bool = true, extra: [String] = []) async throws -> StowageServer {
-        let storage = storage ?? Paths.temporaryDirectory("storage")
-        var arguments = ["serve", "--listen", "127.0.0.1:0", "--storage", storage, "--upstream", upstream, "--log-level", "debug"]
+        var arguments = ["--upstream", upstream]
         var environment = ProcessInfo.processInfo.environment
         if credentials {
             arguments += ["--upstream-username", UpstreamRegistry.user, "--upstream-password-env", "STOWAGE_TEST_LICENSE"]
@@ -28,7 +27,20 @@ final class StowageServer: Sendable {
         }
         // Flags only: the repository's Configs/stowage.yaml must not leak into tests.
         arguments += ["--config", Paths.harness + "/empty-config.yaml"]
-        let process = try ChildProcess(Paths.stowage, arguments + extra, logPath: storage + ".stowage.log", environment: environment)
+        return try await launch(arguments + extra, storage: storage, environment: environment)
+    }
+
+    /// Starts Stowage with `yaml` as its config file (its upstreams), plus `extra` flags.
+    static func start(config yaml: String, storage: String? = nil, extra: [String] = []) async throws -> StowageServer {
+        let path = Paths.temporaryDirectory("config") + "/stowage.yaml"
+        try yaml.write(toFile: path, atomically: true, encoding: .utf8)
+        return try await launch(["--config", path] + extra, storage: storage, environment: ProcessInfo.processInfo.environment)
+    }
+
+    private static func launch(_ arguments: [String], storage: String?, environment: [String: String]) async throws -> StowageServer {
+        let storage = storage ?? Paths.temporaryDirectory("storage")
+        let common = ["serve", "--listen", "127.0.0.1:0", "--storage", storage, "--log-level", "debug"]
+        let process = try ChildProcess(Paths.stowage, common + arguments, logPath: storage + ".stowage.log", environment: environment)
         guard let line = await process.readLine(timeout: .seconds(30)), let range = line.range(of: "http://") else {
             throw HarnessError("stowage did not start; see \(storage).stowage.log")
         }

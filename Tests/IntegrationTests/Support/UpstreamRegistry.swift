@@ -31,11 +31,13 @@ final class UpstreamRegistry: Sendable {
         self.process = process
     }
 
-    /// `sized` adds one-layer images `repository:1.0` with a layer of that many random bytes.
+    /// `sized` adds one-layer images `repository:1.0` with a layer of that many random bytes (the
+    /// same bytes in every registry); `seed` makes the standard images' content differ between registries.
     static func start(auth: Auth, directory: String? = nil, port: Int? = nil, bigMiB: Int? = nil,
-                      sized: [(repository: String, bytes: Int)] = []) async throws -> UpstreamRegistry {
+                      sized: [(repository: String, bytes: Int)] = [], seed: Int? = nil) async throws -> UpstreamRegistry {
         let dir = directory ?? Paths.temporaryDirectory("upstream-\(auth.rawValue)")
         var arguments = [Paths.harness + "/upstream.py", "--dir", dir, "--auth", auth.rawValue, "--user", user, "--password", password]
+        if let seed { arguments += ["--seed", "\(seed)"] }
         if let port { arguments += ["--port", "\(port)"] }
         if let bigMiB { arguments += ["--big-mib", "\(bigMiB)"] }
         for image in sized { arguments += ["--sized", "\(image.repository)=\(image.bytes)"] }

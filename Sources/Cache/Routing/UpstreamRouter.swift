@@ -1,0 +1,79 @@
+import OCI
+
+/// Picks the upstream of a request, in order: containerd's `?ns=<host>` (a mirror client names the
+/// registry it wanted); else a first path segment equal to an upstream's name (Harbor-project
+/// style, `/v2/<upstream>/<repo>/…`, for clients that cannot send `ns`); else the default upstream.
+/// Pure: names and namespaces in, an upstream's position and the repository at it out.
+public struct UpstreamRouter: Sendable {
+    /// What routing needs to know of one upstream.
+    public struct Rule: Sendable, Equatable {
+        public var name: String
+        /// Registry hosts this upstream answers for in `?ns=`, e.g. `docker.io`, `ghcr.io`.
+        public var namespaces: [String]
+        public var isDefault: Bool
+        /// Docker Hub names official images `library/<name>`; a one-segment name gets that prefix.
+        public var isDockerHub: Bool
+
+        public init(name: String, namespaces: [String] = [], isDefault: Bool = false, isDockerHub: Bool = false) {
+            self.name = name
+            self.namespaces = namespaces
+            self.isDefault = isDefault
+            self.isDockerHub = isDockerHub
+        }
+    }
+
+    public enum Outcome: Equatable, Sendable {
+        /// The upstream's position in `rules` and the repository's name there (its cache key too).
+        case routed(upstream: Int, repository: RepositoryName)
+        /// `?ns=` named a registry no upstream answers for.
+        case unknownNamespace(String)
+        /// No namespace, no upstream-name prefix, and no default upstream.
+        case noUpstream
+    }
+
+    public let rules: [Rule]
+    private let byNamespace: [String: Int]
+    private let byName: [String: Int]
+    private let defaultUpstream: Int?
+
+    /// Rules are checked by the configuration (unique names and namespaces, at most one default);
+    /// here a later duplicate is ignored.
+    public init(_ rules: [Rule]) {
+        self.rules = rules
+        var byNamespace: [String: Int] = [:]
+        var byName: [String: Int] = [:]
+        for (index, rule) in rules.enumerated() {
+            for namespace in rule.namespaces where byNamespace[RegistryHost.canonical(namespace)] == nil {
+                byNamespace[RegistryHost.canonical(namespace)] = index
+            }
+            if byName[rule.name] == nil { byName[rule.name] = index }
+        }
+        self.byNamespace = byNamespace
+        self.byName = byName
+        defaultUpstream = rules.firstIndex(where: \.isDefault)
+    }
+
+    public func route(_ name: RepositoryName, namespace: String?) -> Outcome {
+        if let namespace {
+            guard let index = byNamespace[RegistryHost.canonical(namespace)] else { return .unknownNamespace(namespace) }
+            return .routed(upstream: index, repository: repository(name, at: index))
+        }
+        let value = name.value
+        if let slash = value.firstIndex(of: "/"), let index = byName[String(value[..<slash])],
+           let rest = RepositoryName(value[value.index(after: slash)...]) {
+            return .routed(upstream: index, repository: repository(rest, at: index))
+        }
+        guard let index = defaultUpstream else { return .noUpstream }
+        return .routed(upstream: index, repository: repository(name, at: index))
+    }
+
+    /// The upstream at `index` for a namespace-only request (`_catalog?ns=`); nil when unknown.
+    public func upstream(forNamespace namespace: String) -> Int? {
+        byNamespace[RegistryHost.canonical(namespace)]
+    }
+
+    private func repository(_ name: RepositoryName, at index: Int) -> RepositoryName {
+        guard rules[index].isDockerHub, !name.value.contains("/") else { return name }
+        return RepositoryName("library/" + name.value) ?? name
+    }
+}

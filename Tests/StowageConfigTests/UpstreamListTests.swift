@@ -1,0 +1,109 @@
+import StowageConfig
+import Testing
+import Upstream
+
+@Suite struct UpstreamListTests {
+    let twoUpstreams = """
+        upstreams:
+          - {name: hub, url: https://registry-1.docker.io, namespaces: [docker.io, Registry-1.Docker.io], default: true}
+          - {name: ghcr, url: https://ghcr.io, namespaces: [ghcr.io], tagTTL: 5m, username: u, password: p}
+        """
+
+    func settings(_ yaml: String, _ overrides: ServeOverrides = ServeOverrides()) throws -> ServeSettings {
+        try ServeSettings.resolve(file: try ConfigLoader.parse(yaml), overrides: overrides, environment: [:])
+    }
+
+    func errorKey(_ yaml: String, _ overrides: ServeOverrides = ServeOverrides()) -> String? {
+        do {
+            _ = try settings(yaml, overrides)
+            return nil
+        } catch {
+            return (error as? ConfigError)?.key ?? "not a ConfigError: \(error)"
+        }
+    }
+
+    @Test func aListConfiguresEachUpstreamWithItsOwnNamespacesDefaultAndTTL() throws {
+        let upstreams = try settings(twoUpstreams).upstreams
+        #expect(upstreams.map(\.settings.name) == ["hub", "ghcr"])
+        #expect(upstreams[0].namespaces == ["docker.io", "registry-1.docker.io"])
+        #expect(upstreams.map(\.isDefault) == [true, false])
+        #expect(upstreams.map(\.tagTTL) == [.seconds(60), .seconds(300)])
+        #expect(upstreams[1].settings.credentials == UpstreamCredentials(username: "u", password: "p"))
+    }
+
+    @Test func aSingleUpstreamIsTheDefaultUnlessItSaysOtherwise() throws {
+        #expect(try settings("upstream: {url: https://a.example}").upstreams[0].isDefault)
+        #expect(try settings("upstreams: [{url: https://a.example}]").upstreams[0].isDefault)
+        #expect(try !settings("upstream: {url: https://a.example, default: false}").upstreams[0].isDefault)
+    }
+
+    @Test func flagsConfigureOneUpstreamWithRepeatableNamespaces() throws {
+        var overrides = ServeOverrides()
+        overrides.upstreamURL = "http://127.0.0.1:5001"
+        overrides.upstreamName = "mirror"
+        overrides.upstreamNamespaces = ["docker.io", "quay.io"]
+        let upstreams = try settings("", overrides).upstreams
+        #expect(upstreams.count == 1)
+        #expect(upstreams[0].settings.baseURL == "http://127.0.0.1:5001")
+        #expect(upstreams[0].namespaces == ["docker.io", "quay.io"])
+        #expect(upstreams[0].isDefault)
+    }
+
+    @Test func theUpstreamFlagStandsAloneInPlaceOfAList() throws {
+        var overrides = ServeOverrides()
+        overrides.upstreamURL = "http://127.0.0.1:5001"
+        let upstreams = try settings(twoUpstreams, overrides).upstreams
+        #expect(upstreams.map(\.settings.baseURL) == ["http://127.0.0.1:5001"])
+    }
+
+    @Test func timingFlagsApplyToEveryUpstream() throws {
+        var overrides = ServeOverrides()
+        overrides.tagTTL = "0s"
+        overrides.breakerBackoff = "3s"
+        let upstreams = try settings(twoUpstreams, overrides).upstreams
+        #expect(upstreams.map(\.tagTTL) == [.zero, .zero])
+        #expect(upstreams.map(\.settings.breaker.backoff) == [.seconds(3), .seconds(3)])
+    }
+
+    @Test func identityFlagsAreRefusedWithSeveralUpstreams() {
+        var overrides = ServeOverrides()
+        overrides.upstreamNamespaces = ["docker.io"]
+        #expect(errorKey(twoUpstreams, overrides) == "--upstream-namespace")
+        overrides = ServeOverrides()
+        overrides.upstreamUsername = "me"
+        #expect(errorKey(twoUpstreams, overrides) == "--upstream-username")
+    }
+
+    @Test func aNamespaceBelongsToOneUpstream() {
+        let yaml = """
+            upstreams:
+              - {name: a, url: https://a.example, namespaces: [docker.io]}
+              - {name: b, url: https://b.example, namespaces: [index.docker.io]}
+            """
+        #expect(errorKey(yaml) == "upstreams[1].namespaces")
+    }
+
+    @Test func namesAreUniqueAndUsableAsAPathSegment() {
+        #expect(errorKey("upstreams: [{name: a, url: https://a.example}, {name: a, url: https://b.example}]") == "upstreams[1].name")
+        #expect(errorKey("upstreams: [{name: A/B, url: https://a.example}, {name: b, url: https://b.example}]") == "upstreams[0].name")
+        // Two unnamed upstreams default to host:port, which is not a path segment.
+        #expect(errorKey("upstreams: [{url: http://127.0.0.1:1}, {url: http://127.0.0.1:2}]") == "upstreams[0].name")
+    }
+
+    @Test func onlyOneUpstreamIsTheDefault() {
+        #expect(errorKey("upstreams: [{name: a, url: https://a.example, default: true}, {name: b, url: https://b.example, default: true}]") == "upstreams[1].default")
+    }
+
+    @Test func badNamespacesAndKeysInsideTheListAreNamed() {
+        #expect(errorKey("upstreams: [{name: a, url: https://a.example, namespaces: [\"not a host\"]}]") == "upstreams[0].namespaces")
+        #expect(errorKey("upstreams: [{name: a, url: https://a.example}, {name: b, url: https://b.example, tagTL: 1s}]") == "upstreams[1].tagTL")
+        #expect(errorKey("upstreams: [{name: a, url: https://a.example}, {name: b}]") == "upstreams[1].url")
+        #expect(errorKey("upstreams: [{name: a, url: https://a.example}, {name: b, url: https://b.example, tagTTL: soon}]") == "upstreams[1].tagTTL")
+        #expect(errorKey("upstreams: {name: a}") == "upstreams")
+        #expect(errorKey("upstreams: []") == "upstreams")
+    }
+
+    @Test func upstreamAndUpstreamsTogetherAreRefused() {
+        #expect(errorKey("upstream: {url: https://a.example}\nupstreams: [{url: https://b.example}]") == "upstreams")
+    }
+}

@@ -77,6 +77,16 @@ extension ContentStore {
         }
     }
 
+    /// Turns the index back into layout 2 (no links, no repositories), so tests can open a store as
+    /// an older Stowage left it.
+    package func rewriteAsLayout2() async throws(StoreError) {
+        try await writer.write { [databases] txn throws(LMDBError) in
+            try txn.removeAll(in: databases.links)
+            try txn.removeAll(in: databases.repositories)
+            try txn.setInteger(2, .schema, in: databases)
+        }
+    }
+
     // MARK: Inside transactions
 
     func isLinked(_ digest: Digest, _ repository: RepositoryKey, _ txn: borrowing LMDBTransaction) throws(LMDBError) -> Bool {

@@ -33,10 +33,10 @@ struct StoreFixture {
 
     /// Downloads and commits `blob` as the cache would; returns whether it was kept.
     @discardableResult
-    static func put(_ blob: TestBlob, in store: ContentStore) async throws -> Bool {
+    static func put(_ blob: TestBlob, in store: ContentStore, linkedTo repository: RepositoryKey? = nil) async throws -> Bool {
         guard let ingest = try await store.beginIngest(of: blob.digest, expectedSize: Int64(blob.bytes.count)) else { return false }
         try blob.bytes.withUnsafeBytes { try ingest.append($0) }
-        return try await store.commit(ingest)
+        return try await store.commit(ingest, linkedTo: repository)
     }
 
     static func manifest(referencing blobs: [Digest]) -> StoredManifest {

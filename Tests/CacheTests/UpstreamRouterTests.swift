@@ -56,4 +56,9 @@ import Testing
         #expect(router.route(name("org/app"), namespace: nil) == .noUpstream)
         #expect(router.route(name("b/org/app"), namespace: nil) == .routed(upstream: 1, repository: name("org/app")))
     }
+
+    @Test func aSingleUpstreamNeverCutsItsNameFromARepository() {
+        let router = UpstreamRouter([.init(name: "proxy", isDefault: true)])
+        #expect(router.route(name("proxy/my-app/nginx"), namespace: nil) == .routed(upstream: 0, repository: name("proxy/my-app/nginx")))
+    }
 }

@@ -1,8 +1,10 @@
 import OCI
 
 /// Picks the upstream of a request, in order: containerd's `?ns=<host>` (a mirror client names the
-/// registry it wanted); else a first path segment equal to an upstream's name (Harbor-project
-/// style, `/v2/<upstream>/<repo>/…`, for clients that cannot send `ns`); else the default upstream.
+/// registry it wanted); else, when there are several upstreams, a first path segment equal to an
+/// upstream's name (Harbor-project style, `/v2/<upstream>/<repo>/…`, for clients that cannot send
+/// `ns`); else the default upstream. A single upstream has nothing to choose between, so its
+/// repository names are never cut (a license proxy named `proxy` keeps `proxy/<app>/…` whole).
 /// Pure: names and namespaces in, an upstream's position and the repository at it out.
 public struct UpstreamRouter: Sendable {
     /// What routing needs to know of one upstream.
@@ -46,7 +48,7 @@ public struct UpstreamRouter: Sendable {
             for namespace in rule.namespaces where byNamespace[RegistryHost.canonical(namespace)] == nil {
                 byNamespace[RegistryHost.canonical(namespace)] = index
             }
-            if byName[rule.name] == nil { byName[rule.name] = index }
+            if rules.count > 1, byName[rule.name] == nil { byName[rule.name] = index }
         }
         self.byNamespace = byNamespace
         self.byName = byName

@@ -61,7 +61,7 @@ public struct UpstreamRouter: Sendable {
             return .routed(upstream: index, repository: repository(name, at: index))
         }
         let value = name.value
-        if let slash = value.firstIndex(of: "/"), let index = byName[String(value[..<slash])],
+        if !byName.isEmpty, let slash = value.firstIndex(of: "/"), let index = byName[String(value[..<slash])],
            let rest = RepositoryName(value[value.index(after: slash)...]) {
             return .routed(upstream: index, repository: repository(rest, at: index))
         }

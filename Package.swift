@@ -57,8 +57,13 @@ let package = Package(
             "OCI", "Upstream",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
+        // Image references found in rendered Kubernetes manifests (`stowage images`).
+        .target(name: "Workloads", dependencies: [
+            "OCI",
+            .product(name: "Yams", package: "Yams"),
+        ], swiftSettings: strict),
         .executableTarget(name: "stowage", dependencies: [
-            "OCI", "Store", "Upstream", "Cache", "Server", "StowageConfig",
+            "OCI", "Store", "Upstream", "Cache", "Server", "StowageConfig", "Workloads",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
@@ -75,6 +80,7 @@ let package = Package(
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "OCI"], swiftSettings: strict),
         .testTarget(name: "CacheTests", dependencies: ["Cache", "OCI"], swiftSettings: strict),
         .testTarget(name: "StowageConfigTests", dependencies: ["StowageConfig", "Upstream"], swiftSettings: strict),
+        .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "OCI"], swiftSettings: strict),
         // Starts the built `stowage` binary (`swift build` first) against real registries and clients.
         .testTarget(name: "IntegrationTests", dependencies: [
             "OCI", "Store",

@@ -16,6 +16,15 @@ struct AccessLogEntry: Decodable, Sendable {
 /// Runs a command to completion and returns its stdout; throws with its stderr on failure.
 @discardableResult
 func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> String {
+    let result = try execute(executable, arguments, environment: environment)
+    guard result.status == 0 else {
+        throw HarnessError("\(executable) \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)")
+    }
+    return result.stdout
+}
+
+/// Runs a command to completion: its exit status, stdout and stderr.
+func execute(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -28,8 +37,5 @@ func run(_ executable: String, _ arguments: [String], environment: [String: Stri
     let out = stdout.fileHandleForReading.readDataToEndOfFile()
     let err = stderr.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        throw HarnessError("\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: err, as: UTF8.self))")
-    }
-    return String(decoding: out, as: UTF8.self)
+    return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
 }

@@ -114,9 +114,12 @@ struct RegistryHandler: Sendable {
             let ns = namespace.map { "&ns=\($0)" } ?? ""
             headers.add(name: "Link", value: "<\(path)?\(next)\(ns)>; rel=\"next\"")
         }
-        if let warning = page.staleWarning { headers.add(name: "Warning", value: "299 - \"\(warning.prefix(4000))\"") }
+        if let warning = page.staleWarning { headers.add(name: "Warning", value: staleWarning(warning)) }
         return Response(status: .ok, headers: headers, body: isHead ? .none : .bytes(body))
     }
+
+    /// `Warning: 299` for content served while its upstream could not be asked.
+    private func staleWarning(_ text: String) -> String { "299 - \"\(text.prefix(4000))\"" }
 
     /// The request's raw query string, without the `?`.
     private func query(of request: HTTPRequestHead) -> String? {
@@ -137,9 +140,7 @@ struct RegistryHandler: Sendable {
             "Docker-Content-Digest": manifest.digest.description,
             "ETag": etag,
         ]
-        if let warning = manifest.staleWarning {
-            headers.add(name: "Warning", value: "299 - \"\(warning.prefix(4000))\"")
-        }
+        if let warning = manifest.staleWarning { headers.add(name: "Warning", value: staleWarning(warning)) }
         if request.headers["If-None-Match"].contains(where: { $0 == etag }) {
             return Response(status: .notModified, headers: headers)
         }

@@ -29,8 +29,11 @@ extension ContentStore {
     /// `release()`. Not cached also when it was evicted between the lookup and the open.
     public func openBlob(_ digest: Digest, in repository: RepositoryKey) throws(StoreError) -> RepositoryLookup<OpenedBlob> {
         let lease = leaseBlob(digest)
-        guard case .found(let record) = try blob(digest, in: repository) else {
-            return try blob(digest) == nil ? .notCached : .notLinked
+        let record: BlobRecord
+        switch try blob(digest, in: repository) {
+        case .found(let found): record = found
+        case .notLinked: return .notLinked
+        case .notCached: return .notCached
         }
         let fd = open(layout.blobPath(for: digest), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {

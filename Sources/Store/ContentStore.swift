@@ -139,19 +139,6 @@ public final class ContentStore: Sendable {
         }
     }
 
-    /// Opens a committed blob for sending, leased so eviction leaves it alone until `release()`.
-    /// Nil when it is not cached (or was evicted between the lookup and the open).
-    public func openBlob(_ digest: Digest) throws(StoreError) -> OpenedBlob? {
-        let lease = leaseBlob(digest)
-        guard let record = try blob(digest) else { return nil }
-        let fd = open(layout.blobPath(for: digest), O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            if errno == ENOENT { return nil }
-            throw .io(operation: "open", path: layout.blobPath(for: digest), errno: errno)
-        }
-        return OpenedBlob(size: record.size, descriptor: fd, lease: lease)
-    }
-
     /// Holds `digest` against eviction while it is sent from somewhere other than `openBlob`
     /// (a download being followed).
     public func leaseBlob(_ digest: Digest) -> BlobLease {

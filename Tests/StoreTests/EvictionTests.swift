@@ -54,9 +54,13 @@ import Testing
 
     @Test func aBlobBeingSentIsNotEvicted() async throws {
         let store = try fixture.open(budget: 1000)
-        try await StoreFixture.put(a, in: store)
+        let repository = RepositoryKey(upstream: "u", repository: RepositoryName("app")!)
+        try await StoreFixture.put(a, in: store, linkedTo: repository)
         try await StoreFixture.put(b, in: store)
-        let sending = try #require(try store.openBlob(a.digest))
+        guard case .found(let sending) = try store.openBlob(a.digest, in: repository) else {
+            Issue.record("the blob could not be opened")
+            return
+        }
         #expect(try await StoreFixture.put(c, in: store))
         #expect(try store.blob(a.digest) != nil)
         #expect(try store.blob(b.digest) == nil)

@@ -62,8 +62,12 @@ let package = Package(
             "OCI",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
+        // OCI image layouts as tar archives (`stowage export`/`import`, skopeo's `oci-archive:`).
+        .target(name: "OCILayout", dependencies: ["OCI"], swiftSettings: strict),
+        // Terminal output: the live transfer display of `stowage preseed`.
+        .target(name: "Console", swiftSettings: strict),
         .executableTarget(name: "stowage", dependencies: [
-            "OCI", "Store", "Upstream", "Cache", "Server", "StowageConfig", "Workloads",
+            "OCI", "Store", "Upstream", "Cache", "Server", "StowageConfig", "Workloads", "OCILayout", "Console",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
@@ -81,6 +85,8 @@ let package = Package(
         .testTarget(name: "CacheTests", dependencies: ["Cache", "OCI"], swiftSettings: strict),
         .testTarget(name: "StowageConfigTests", dependencies: ["StowageConfig", "Upstream"], swiftSettings: strict),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "OCI"], swiftSettings: strict),
+        .testTarget(name: "OCILayoutTests", dependencies: ["OCILayout", "OCI"], swiftSettings: strict),
+        .testTarget(name: "ConsoleTests", dependencies: ["Console"], swiftSettings: strict),
         // Starts the built `stowage` binary (`swift build` first) against real registries and clients.
         .testTarget(name: "IntegrationTests", dependencies: [
             "OCI", "Store",

@@ -22,3 +22,19 @@ public struct InFlightBlob: Sendable {
         BlobFollower(fetch: fetch, first: first, last: last)
     }
 }
+
+extension InFlightBlob {
+    /// Waits until the download has been verified and committed (or failed), calling `progress`
+    /// with the bytes fetched so far. Counts as a client of the download meanwhile, so it is not
+    /// abandoned. Throws when the download fails.
+    public func completion(progress: (Int64) -> Void) async throws {
+        let ticket = BlobFollower.Ticket(fetch: fetch)
+        var seen: Int64 = -1
+        while true {
+            let end = try await ticket.fetch.available(beyond: seen)
+            if end == seen { return }
+            progress(end)
+            seen = end
+        }
+    }
+}

@@ -83,6 +83,13 @@ public struct ImageReference: Hashable, Sendable, CustomStringConvertible {
         return text
     }
 
+    /// Whether `input` names its registry host, or leaves it to Docker Hub's default (`nginx`, `org/app:1`).
+    public static func namesRegistry(_ input: some StringProtocol) -> Bool {
+        let name = input.prefix { $0 != "@" }
+        guard let slash = name.firstIndex(of: "/") else { return false }
+        return isRegistryHost(Substring(name[..<slash]))
+    }
+
     /// Docker's rule: a first component naming a host has a `.` or a `:` or is `localhost`.
     private static func isRegistryHost(_ component: Substring) -> Bool {
         component.contains(".") || component.contains(":") || component == "localhost"

@@ -9,10 +9,13 @@ import Foundation
 public struct ManifestReferences: Sendable, Equatable {
     public let manifests: [Digest]
     public let blobs: [Digest]
+    /// The sizes the descriptors give, by digest (schema 1 manifests give none).
+    public let sizes: [Digest: Int64]
 
-    public init(manifests: [Digest], blobs: [Digest]) {
+    public init(manifests: [Digest], blobs: [Digest], sizes: [Digest: Int64] = [:]) {
         self.manifests = manifests
         self.blobs = blobs
+        self.sizes = sizes
     }
 
     /// The references in a manifest's JSON, or nil when it is not a JSON object. Descriptors with
@@ -24,7 +27,12 @@ public struct ManifestReferences: Sendable, Equatable {
         blobs += (document.layers ?? []).compactMap(\.parsed)
         blobs += (document.blobs ?? []).compactMap(\.parsed)
         blobs += (document.fsLayers ?? []).compactMap { $0.blobSum.flatMap(Digest.init) }
-        return ManifestReferences(manifests: manifests, blobs: blobs)
+        var sizes: [Digest: Int64] = [:]
+        let descriptors = (document.manifests ?? []) + [document.config].compactMap { $0 } + (document.layers ?? []) + (document.blobs ?? [])
+        for descriptor in descriptors {
+            if let digest = descriptor.parsed, let size = descriptor.size, size >= 0 { sizes[digest] = size }
+        }
+        return ManifestReferences(manifests: manifests, blobs: blobs, sizes: sizes)
     }
 
     private struct Document: Decodable {
@@ -37,6 +45,7 @@ public struct ManifestReferences: Sendable, Equatable {
 
     private struct Descriptor: Decodable {
         let digest: String?
+        let size: Int64?
         var parsed: Digest? { digest.flatMap(Digest.init) }
     }
 

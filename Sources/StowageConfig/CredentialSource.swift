@@ -1,4 +1,5 @@
 import Foundation
+import OCI
 import Upstream
 
 /// Where the upstream password comes from: inline, a file, an environment variable, or a
@@ -30,7 +31,7 @@ struct CredentialSource {
             throw ConfigError(key: "\(key).password", problem: "give only one of password, passwordFile, passwordEnv and dockerConfigJSON")
         }
         if let path = dockerConfigJSON {
-            return try DockerConfigJSON.credentials(fromFile: path, host: registryHost, username: username, key: "\(key).dockerConfigJSON")
+            return try DockerConfigJSON.credentials(from: path, host: registryHost, username: username, key: "\(key).dockerConfigJSON")
         }
         let secret: String?
         if let password {
@@ -60,8 +61,9 @@ struct CredentialSource {
     }
 }
 
-/// Reads `{"auths": {"<host>": {"auth": base64(user:pass)} | {"username", "password"}}}`, as a file
-/// of JSON or of its base64 encoding (a license proxy's `global.replicated.dockerconfigjson`).
+/// Reads `{"auths": {"<host>": {"auth": base64(user:pass)} | {"username", "password"}}}`: a file of
+/// JSON or of its base64 encoding, or that base64 value itself (a license proxy's
+/// `global.replicated.dockerconfigjson`, a Kubernetes secret's `.dockerconfigjson`).
 enum DockerConfigJSON {
     private struct File: Decodable {
         struct Entry: Decodable {
@@ -72,9 +74,15 @@ enum DockerConfigJSON {
         var auths: [String: Entry]
     }
 
-    static func credentials(fromFile path: String, host: String, username: String?, key: String) throws(ConfigError) -> UpstreamCredentials {
-        guard var data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError(key: key, problem: "cannot read \(path)")
+    static func credentials(from source: String, host: String, username: String?, key: String) throws(ConfigError) -> UpstreamCredentials {
+        var data: Data
+        let path: String
+        if let file = FileManager.default.contents(atPath: source) {
+            (data, path) = (file, source)
+        } else if let value = Data(base64Encoded: source.trimmingCharacters(in: " \r\n")), value.first == UInt8(ascii: "{") {
+            (data, path) = (value, "the base64 value")
+        } else {
+            throw ConfigError(key: key, problem: "cannot read \(source): give a dockerconfigjson file or its base64 value")
         }
         if let decoded = Data(base64Encoded: String(decoding: data, as: UTF8.self).trimmingCharacters(in: " \r\n")) {
             data = decoded
@@ -82,7 +90,9 @@ enum DockerConfigJSON {
         guard let file = try? JSONDecoder().decode(File.self, from: data) else {
             throw ConfigError(key: key, problem: "\(path) is not a dockerconfigjson ({\"auths\": {…}})")
         }
-        let candidates = [host, "https://\(host)", "http://\(host)", "https://\(host)/v1/", "https://\(host)/v2/"]
+        // Docker Hub's entry is usually written for one of its aliases, often `https://index.docker.io/v1/`.
+        let hosts = RegistryHost.dockerHub.contains(host) ? [host] + RegistryHost.dockerHub.sorted() : [host]
+        let candidates = hosts.flatMap { [$0, "https://\($0)", "http://\($0)", "https://\($0)/v1/", "https://\($0)/v2/"] }
         guard let entry = candidates.lazy.compactMap({ file.auths[$0] }).first else {
             throw ConfigError(key: key, problem: "\(path) has no entry for \(host) (it has: \(file.auths.keys.sorted().joined(separator: ", ")))")
         }

@@ -12,6 +12,8 @@ public struct ServeOverrides: Sendable {
     public var upstreamUsername: String?
     public var upstreamPasswordFile: String?
     public var upstreamPasswordEnv: String?
+    /// `--upstream-docker-config-json`: a dockerconfigjson file or its base64 value.
+    public var upstreamDockerConfigJSON: String?
     public var upstreamPrefix: String?
     /// `--upstream-namespace` (repeatable): registry hosts the one upstream answers for in `?ns=`.
     public var upstreamNamespaces: [String] = []
@@ -41,7 +43,8 @@ public struct ServeSettings: Sendable {
     public var listenPort: Int
     public var storage: StorageSettings
     public var logLevel: String
-    /// In the order configured; names and namespaces unique, at most one default.
+    /// In the order configured; names and namespaces unique, at most one default. Empty when
+    /// none is configured: Stowage then serves what its store holds (an imported air-gap bundle).
     public var upstreams: [UpstreamDefinition]
 
     public static let defaultListen = "127.0.0.1:5000"
@@ -70,6 +73,18 @@ public struct ServeSettings: Sendable {
         if file.upstream != nil && file.upstreams != nil {
             throw ConfigError(key: "upstreams", problem: "give either upstream (one) or upstreams (a list), not both")
         }
+        let identityFlags: [(String, Bool)] = [
+            ("--upstream-name", overrides.upstreamName != nil), ("--upstream-username", overrides.upstreamUsername != nil),
+            ("--upstream-password-file", overrides.upstreamPasswordFile != nil), ("--upstream-password-env", overrides.upstreamPasswordEnv != nil),
+            ("--upstream-docker-config-json", overrides.upstreamDockerConfigJSON != nil),
+            ("--upstream-prefix", overrides.upstreamPrefix != nil), ("--upstream-namespace", !overrides.upstreamNamespaces.isEmpty),
+        ]
+        if file.upstream == nil && (file.upstreams ?? []).isEmpty && overrides.upstreamURL == nil {
+            if let (flag, _) = identityFlags.first(where: \.1) {
+                throw ConfigError(key: flag, problem: "names an upstream, and none is configured: give upstream.url or --upstream URL")
+            }
+            return []
+        }
         var entries: [(ConfigFile.Upstream, key: String)]
         if let list = file.upstreams {
             entries = list.enumerated().map { ($1, "upstreams[\($0)]") }
@@ -79,14 +94,6 @@ public struct ServeSettings: Sendable {
         if let url = overrides.upstreamURL {
             if entries.count == 1 { entries[0].0.url = url } else { entries = [(ConfigFile.Upstream(url: url), "--upstream")] }
         }
-        guard !entries.isEmpty else {
-            throw ConfigError(key: "upstreams", problem: "must list at least one upstream (or pass --upstream URL)")
-        }
-        let identityFlags: [(String, Bool)] = [
-            ("--upstream-name", overrides.upstreamName != nil), ("--upstream-username", overrides.upstreamUsername != nil),
-            ("--upstream-password-file", overrides.upstreamPasswordFile != nil), ("--upstream-password-env", overrides.upstreamPasswordEnv != nil),
-            ("--upstream-prefix", overrides.upstreamPrefix != nil), ("--upstream-namespace", !overrides.upstreamNamespaces.isEmpty),
-        ]
         if entries.count > 1, let (flag, _) = identityFlags.first(where: \.1) {
             throw ConfigError(key: flag, problem: "applies to a single upstream, and the config lists \(entries.count): set it in the file")
         }
@@ -114,8 +121,9 @@ public struct ServeSettings: Sendable {
 
         var source = CredentialSource(file: upstream)
         if let username = overrides.upstreamUsername { source.username = username }
-        if overrides.upstreamPasswordFile != nil || overrides.upstreamPasswordEnv != nil {
-            source = CredentialSource(username: source.username, passwordFile: overrides.upstreamPasswordFile, passwordEnv: overrides.upstreamPasswordEnv)
+        if overrides.upstreamPasswordFile != nil || overrides.upstreamPasswordEnv != nil || overrides.upstreamDockerConfigJSON != nil {
+            source = CredentialSource(username: source.username, passwordFile: overrides.upstreamPasswordFile, passwordEnv: overrides.upstreamPasswordEnv,
+                                      dockerConfigJSON: overrides.upstreamDockerConfigJSON)
         }
         let credentials = try source.resolve(registryHost: hostAndPort(of: baseURL), environment: environment, key: key)
 

@@ -62,3 +62,20 @@ import Testing
         #expect(router.route(name("proxy/my-app/nginx"), namespace: nil) == .routed(upstream: 0, repository: name("proxy/my-app/nginx")))
     }
 }
+
+@Suite struct StandInRouterTests {
+    /// With no upstream configured, the stand-in takes every request: imported content of any registry.
+    let router = UpstreamRouter([.init(name: "local", isDefault: true, answersEveryNamespace: true)])
+
+    @Test func everyNamespaceAndEveryPathGoToTheStandIn() {
+        let name = RepositoryName("org/app")!
+        #expect(router.route(name, namespace: "ghcr.io") == .routed(upstream: 0, repository: name))
+        #expect(router.route(name, namespace: nil) == .routed(upstream: 0, repository: name))
+        #expect(router.upstream(forNamespace: "quay.io") == 0)
+    }
+
+    @Test func aOneSegmentNameInDockerHubsNamespaceGetsLibrary() {
+        #expect(router.route(RepositoryName("nginx")!, namespace: "docker.io") == .routed(upstream: 0, repository: RepositoryName("library/nginx")!))
+        #expect(router.route(RepositoryName("nginx")!, namespace: "ghcr.io") == .routed(upstream: 0, repository: RepositoryName("nginx")!))
+    }
+}

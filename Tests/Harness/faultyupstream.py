@@ -13,6 +13,7 @@ every repository has digests of its own):
   dropped/app      blob GET: headers with the full Content-Length, half the body, a second's pause, then the socket closes
   slow/app         blob GET: headers, then the body trickled over --slow-seconds (default 4)
   hang/app         any request waits 60 s before it is answered
+  missing/app      its layer is missing: HEAD and GET of it answer 404 BLOB_UNKNOWN (manifest and config are fine)
   redirect/app     blob GET: 307 to http://<redirectHost>/blobdata/<digest>, a second listener on
                    127.0.0.2 (on 127.0.0.1 if that cannot bind) that serves the bytes
 
@@ -42,7 +43,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import imagegen
 
-REPOSITORIES = ["good/app", "ratelimited/app", "corrupt/app", "dropped/app", "slow/app", "hang/app", "redirect/app"]
+REPOSITORIES = ["good/app", "ratelimited/app", "corrupt/app", "dropped/app", "slow/app", "hang/app", "redirect/app", "missing/app"]
 HANG_SECONDS = 60
 TRICKLE_STEPS = 40
 FLIP = bytes(255 - value for value in range(256))
@@ -61,6 +62,8 @@ class Fake:
                        for repository in REPOSITORIES}
         self.blobs = {repository: {imagegen.digest_of(data): data for data, _ in image.all_blobs()}
                       for repository, image in self.images.items()}
+        missing = self.images["missing/app"].all_blobs()[-1][0]
+        del self.blobs["missing/app"][imagegen.digest_of(missing)]
         self.redirect_host = None
         self.lock = threading.Lock()
         self.requests = []

@@ -148,7 +148,7 @@ def standard_images(seed=STANDARD_SEED):
     return [
         container_image(rng, "app/docker-v2", "1.0", docker=True),
         container_image(rng, "app/oci", "1.0"),
-        image_index(rng, "app/multi", "1.0", ["amd64", "arm64"]),
+        image_index(rng, "app/multi", "1.0", ["amd64", "arm64", "s390x"]),
         helm_chart(rng, "charts/mychart", "0.1.0"),
     ]
 

@@ -111,3 +111,15 @@ import Testing
         #expect(ImageReference("nginx") != ImageReference("nginx:1.27"))
     }
 }
+
+@Suite struct ImageReferenceRegistryTests {
+    @Test(arguments: ["ghcr.io/org/app:1", "localhost/app", "127.0.0.1:5000/app/oci:1.0", "docker.io/library/nginx"])
+    func aFirstComponentLikeAHostNamesTheRegistry(text: String) {
+        #expect(ImageReference.namesRegistry(text))
+    }
+
+    @Test(arguments: ["nginx", "nginx:1.27", "org/app:1", "app/oci@sha256:" + String(repeating: "a", count: 64)])
+    func otherwiseTheRegistryIsLeftToTheDefault(text: String) {
+        #expect(!ImageReference.namesRegistry(text))
+    }
+}

@@ -6,10 +6,11 @@ import Testing
     let layer = "sha256:" + String(repeating: "b", count: 64)
     let child = "sha256:" + String(repeating: "c", count: 64)
 
-    @Test func anImageReferencesItsConfigAndLayers() {
+    @Test func anImageReferencesItsConfigAndLayersWithTheirSizes() {
         let json = #"{"schemaVersion":2,"config":{"digest":"\#(config)","size":1},"layers":[{"digest":"\#(layer)","size":2}]}"#
         let references = ManifestReferences.parse(Array(json.utf8))
-        #expect(references == ManifestReferences(manifests: [], blobs: [Digest(config)!, Digest(layer)!]))
+        #expect(references == ManifestReferences(manifests: [], blobs: [Digest(config)!, Digest(layer)!],
+                                                 sizes: [Digest(config)!: 1, Digest(layer)!: 2]))
     }
 
     @Test func anIndexReferencesItsChildManifests() {

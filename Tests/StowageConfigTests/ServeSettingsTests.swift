@@ -68,8 +68,35 @@ import Upstream
         #expect(error("listn: 1.2.3.4:5")?.key == "listn")
     }
 
-    @Test func aMissingUpstreamIsNamed() {
-        #expect(error("listen: 127.0.0.1:5000")?.key == "upstream.url")
+    @Test func noUpstreamAtAllMeansServingTheStoreOnly() throws {
+        #expect(try settings("listen: 127.0.0.1:5000").upstreams.isEmpty)
+        #expect(try settings("upstreams: []").upstreams.isEmpty)
+    }
+
+    @Test func anUpstreamWithoutURLIsNamed() {
+        #expect(error("upstream: {name: vendor}")?.key == "upstream.url")
+    }
+
+    @Test func aFlagNamingAnUpstreamNeedsOne() {
+        var overrides = ServeOverrides()
+        overrides.upstreamUsername = "someone"
+        #expect(error("listen: 127.0.0.1:5000", overrides)?.key == "--upstream-username")
+    }
+
+    @Test func aDockerConfigJSONMayBeGivenAsItsBase64Value() throws {
+        let auth = Data("customer@example.com:lic_42".utf8).base64EncodedString()
+        let value = Data(#"{"auths":{"https://index.docker.io/v1/":{"auth":"\#(auth)"}}}"#.utf8).base64EncodedString()
+        var overrides = ServeOverrides()
+        overrides.upstreamDockerConfigJSON = value
+        let resolved = try settings("upstream: {url: https://registry-1.docker.io}", overrides)
+        #expect(resolved.upstream.credentials?.username == "customer@example.com", "Docker Hub's entry under another alias")
+        #expect(resolved.upstream.credentials?.password == "lic_42")
+    }
+
+    @Test func aDockerConfigJSONThatIsNeitherFileNorBase64IsNamed() {
+        var overrides = ServeOverrides()
+        overrides.upstreamDockerConfigJSON = "/no/such/config.json"
+        #expect(error("upstream: {url: https://proxy.example.com}", overrides)?.key == "upstream.dockerConfigJSON")
     }
 
     @Test(arguments: ["ftp://x", "not a url", "https://", "http://h?x=1"])

@@ -100,7 +100,6 @@ import Upstream
         #expect(errorKey("upstreams: [{name: a, url: https://a.example}, {name: b}]") == "upstreams[1].url")
         #expect(errorKey("upstreams: [{name: a, url: https://a.example}, {name: b, url: https://b.example, tagTTL: soon}]") == "upstreams[1].tagTTL")
         #expect(errorKey("upstreams: {name: a}") == "upstreams")
-        #expect(errorKey("upstreams: []") == "upstreams")
     }
 
     @Test func upstreamAndUpstreamsTogetherAreRefused() {

@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import Logging
 import OCI
 import Synchronization
 import Upstream
@@ -20,7 +22,15 @@ public final class CachedUpstream: Sendable {
         self.tagTTL = tagTTL
         let isDockerHub = URL(string: client.settings.baseURL)?.host.map { RegistryHost.dockerHub.contains($0.lowercased()) } ?? false
             || namespaces.contains { RegistryHost.canonical($0) == "docker.io" }
-        rule = UpstreamRouter.Rule(name: client.settings.name, namespaces: namespaces, isDefault: isDefault, isDockerHub: isDockerHub)
+        rule = UpstreamRouter.Rule(name: client.settings.name, namespaces: namespaces, isDefault: isDefault, isDockerHub: isDockerHub,
+                                   answersEveryNamespace: !client.settings.isConfigured)
+    }
+
+    /// The stand-in when no upstream is configured (`UpstreamSettings.none`): the default, answering
+    /// every namespace, its tags never stale (nothing could revalidate them), every miss a 404.
+    public static func none(httpClient: HTTPClient, logger: Logger) -> CachedUpstream {
+        CachedUpstream(client: RegistryClient(httpClient: httpClient, settings: .none, logger: logger),
+                       tagTTL: .seconds(100 * 365 * 86_400), isDefault: true)
     }
 
     /// The upstream's name, as clients see it in messages.

@@ -15,12 +15,17 @@ public struct UpstreamRouter: Sendable {
         public var isDefault: Bool
         /// Docker Hub names official images `library/<name>`; a one-segment name gets that prefix.
         public var isDockerHub: Bool
+        /// Takes every namespace no other upstream lists (the stand-in when none is configured,
+        /// which serves imported content of any registry).
+        public var answersEveryNamespace: Bool
 
-        public init(name: String, namespaces: [String] = [], isDefault: Bool = false, isDockerHub: Bool = false) {
+        public init(name: String, namespaces: [String] = [], isDefault: Bool = false, isDockerHub: Bool = false,
+                    answersEveryNamespace: Bool = false) {
             self.name = name
             self.namespaces = namespaces
             self.isDefault = isDefault
             self.isDockerHub = isDockerHub
+            self.answersEveryNamespace = answersEveryNamespace
         }
     }
 
@@ -37,6 +42,7 @@ public struct UpstreamRouter: Sendable {
     private let byNamespace: [String: Int]
     private let byName: [String: Int]
     private let defaultUpstream: Int?
+    private let everyNamespace: Int?
 
     /// Rules are checked by the configuration (unique names and namespaces, at most one default);
     /// here a later duplicate is ignored.
@@ -53,12 +59,14 @@ public struct UpstreamRouter: Sendable {
         self.byNamespace = byNamespace
         self.byName = byName
         defaultUpstream = rules.firstIndex(where: \.isDefault)
+        everyNamespace = rules.firstIndex(where: \.answersEveryNamespace)
     }
 
     public func route(_ name: RepositoryName, namespace: String?) -> Outcome {
         if let namespace {
-            guard let index = byNamespace[RegistryHost.canonical(namespace)] else { return .unknownNamespace(namespace) }
-            return .routed(upstream: index, repository: repository(name, at: index))
+            let host = RegistryHost.canonical(namespace)
+            guard let index = byNamespace[host] ?? everyNamespace else { return .unknownNamespace(namespace) }
+            return .routed(upstream: index, repository: repository(name, at: index, dockerHub: host == "docker.io"))
         }
         let value = name.value
         if !byName.isEmpty, let slash = value.firstIndex(of: "/"), let index = byName[String(value[..<slash])],
@@ -71,11 +79,11 @@ public struct UpstreamRouter: Sendable {
 
     /// The upstream at `index` for a namespace-only request (`_catalog?ns=`); nil when unknown.
     public func upstream(forNamespace namespace: String) -> Int? {
-        byNamespace[RegistryHost.canonical(namespace)]
+        byNamespace[RegistryHost.canonical(namespace)] ?? everyNamespace
     }
 
-    private func repository(_ name: RepositoryName, at index: Int) -> RepositoryName {
-        guard rules[index].isDockerHub, !name.value.contains("/") else { return name }
+    private func repository(_ name: RepositoryName, at index: Int, dockerHub: Bool = false) -> RepositoryName {
+        guard rules[index].isDockerHub || dockerHub, !name.value.contains("/") else { return name }
         return RepositoryName("library/" + name.value) ?? name
     }
 }

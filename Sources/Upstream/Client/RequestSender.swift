@@ -18,6 +18,8 @@ struct RequestSender: Sendable {
         accept: String? = nil,
         followRedirects: Bool = true
     ) async throws(UpstreamError) -> HTTPClientResponse {
+        // No upstream configured: what the store lacks does not exist here.
+        guard !baseURL.isEmpty else { throw .notFound(upstream: transport.upstream, code: nil) }
         let url = baseURL + path
         let upfront = try await authenticator.upfront(scope: scope)
         var response = try await transport.execute(transport.request(method, url: url, authorization: upfront, accept: accept))

@@ -38,6 +38,13 @@ public struct UpstreamSettings: Sendable, Equatable {
         self.breaker = breaker
     }
 
+    /// Stands in when no upstream is configured: every request to it is answered "not found", so
+    /// the cache serves only what its store holds (an imported bundle, what was preseeded).
+    public static let none = UpstreamSettings(name: "local", baseURL: "")
+
+    /// False for `none`.
+    public var isConfigured: Bool { !baseURL.isEmpty }
+
     /// The repository's name at the upstream: `org/api` becomes `proxy/<app-slug>/org/api` under a prefix.
     public func upstreamRepository(_ repository: String) -> String {
         let prefix = (repositoryPrefix ?? "").split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
@@ -59,6 +66,7 @@ public struct UpstreamSettings: Sendable, Equatable {
 extension UpstreamSettings: CustomStringConvertible {
     public var description: String {
         let prefix = repositoryPrefix.map { " prefix \($0)" } ?? ""
+        guard isConfigured else { return "no upstream (serving the store only)" }
         let identity = credentials.map { " as \($0.username)" } ?? " anonymously"
         return "upstream \(name) at \(baseURL)\(prefix)\(identity)"
     }

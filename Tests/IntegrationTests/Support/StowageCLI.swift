@@ -1,13 +1,21 @@
 import Foundation
 
-/// The store commands of the built binary (`stats`, `ls`, `pin`, `unpin`, `verify`), run on a
-/// storage directory with the harness's empty config.
+/// The commands of the built binary other than `serve` (`stats`, `ls`, `pin`, `preseed`, `check`,
+/// `export`, `import`, …), run on a storage directory with the harness's empty config.
 enum StowageCLI {
+    /// Flags naming `upstream` with the license-style credentials (the password through the
+    /// environment), and that environment.
+    static func upstream(_ url: String, password: String = UpstreamRegistry.password) -> (arguments: [String], environment: [String: String]) {
+        (["--upstream", url, "--upstream-username", UpstreamRegistry.user, "--upstream-password-env", "STOWAGE_TEST_LICENSE"],
+         ["STOWAGE_TEST_LICENSE": password])
+    }
+
     /// Runs `stowage ARGUMENTS --storage STORAGE`; returns its exit status and stdout + stderr.
-    static func run(_ arguments: [String], storage: String) throws -> (status: Int32, output: String) {
+    static func run(_ arguments: [String], storage: String, environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Paths.stowage)
         process.arguments = arguments + ["--storage", storage, "--config", Paths.harness + "/empty-config.yaml"]
+        if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

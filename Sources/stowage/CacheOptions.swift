@@ -1,0 +1,119 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Cache
+import Foundation
+import Logging
+import Store
+import StowageConfig
+
+/// The config file and the flags that override it, shared by every command that works with the
+/// cache and its upstreams (`serve`, `preseed`, `check`, `export`, `import`).
+struct CacheOptions: ParsableArguments {
+    @Option(help: "YAML config file. Default: Configs/stowage.yaml if it exists.")
+    var config: String?
+
+    @Option(help: "Data directory (storage.path).")
+    var storage: String?
+
+    @Option(help: "Upstream registry base URL, e.g. https://proxy.example.com (upstream.url). Replaces the URL of the config's one upstream, or stands alone in place of a list.")
+    var upstream: String?
+
+    @Option(help: "A registry host the upstream answers for in a mirror client's ?ns=, e.g. docker.io; repeatable (upstream.namespaces).")
+    var upstreamNamespace: [String] = []
+
+    @Option(help: "Name of the upstream in messages and logs (upstream.name).")
+    var upstreamName: String?
+
+    @Option(help: "User name for the upstream, e.g. a license proxy customer's email (upstream.username).")
+    var upstreamUsername: String?
+
+    @Option(help: "File holding the upstream password or license ID (upstream.passwordFile).")
+    var upstreamPasswordFile: String?
+
+    @Option(help: "Environment variable holding the upstream password (upstream.passwordEnv).")
+    var upstreamPasswordEnv: String?
+
+    @Option(help: "Repository prefix at the upstream, e.g. proxy/my-app (upstream.repositoryPrefix).")
+    var upstreamPrefix: String?
+
+    @Option(help: "A dockerconfigjson file, or its base64 value, whose entry for the upstream's host gives the credentials (upstream.dockerConfigJSON).")
+    var upstreamDockerConfigJson: String?
+
+    @Option(help: "Upstream connect timeout, e.g. 5s (upstream.connectTimeout).")
+    var connectTimeout: String?
+
+    @Option(help: "Time allowed until the upstream's response headers, e.g. 10s (upstream.responseTimeout).")
+    var responseTimeout: String?
+
+    @Option(help: "How long a tag the upstream confirmed is served without asking again, e.g. 60s; 0s asks every time (upstream.tagTTL).")
+    var tagTTL: String?
+
+    @Option(help: "Disk budget for cached content, e.g. 500MiB or 50GiB; least recently used content is evicted to stay under it (storage.maxSize).")
+    var maxSize: String?
+
+    @Option(help: "How long an upstream that failed to connect or answer counts as down before one request probes it, e.g. 10s (upstream.breakerBackoff).")
+    var breakerBackoff: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (logLevel).")
+    var logLevel: String?
+
+    /// The settings from the config file and these flags (each flag wins over its key).
+    func settings(listen: String? = nil) throws(ConfigError) -> ServeSettings {
+        let file = try loadConfigFile(config)
+        var overrides = ServeOverrides()
+        overrides.listen = listen
+        overrides.storage = storage
+        overrides.logLevel = logLevel
+        overrides.upstreamURL = upstream
+        overrides.upstreamName = upstreamName
+        overrides.upstreamUsername = upstreamUsername
+        overrides.upstreamPasswordFile = upstreamPasswordFile
+        overrides.upstreamPasswordEnv = upstreamPasswordEnv
+        overrides.upstreamDockerConfigJSON = upstreamDockerConfigJson
+        overrides.upstreamPrefix = upstreamPrefix
+        overrides.upstreamNamespaces = upstreamNamespace
+        overrides.connectTimeout = connectTimeout
+        overrides.responseTimeout = responseTimeout
+        overrides.tagTTL = tagTTL
+        overrides.maxSize = maxSize
+        overrides.breakerBackoff = breakerBackoff
+        return try ServeSettings.resolve(file: file, overrides: overrides, environment: ProcessInfo.processInfo.environment)
+    }
+}
+
+/// The store and the cache over it, opened as a command other than `serve` uses them: beside a
+/// running server (no store lock), logging at `warning` unless `--log-level` says otherwise.
+struct OpenedCache {
+    let settings: ServeSettings
+    let store: ContentStore
+    let cache: PullThroughCache
+    let clients: [HTTPClient]
+    let logger: Logger
+
+    init(_ options: CacheOptions) {
+        let settings: ServeSettings
+        do {
+            settings = try options.settings()
+        } catch {
+            fail("bad configuration: \(error)", status: 2)
+        }
+        var logger = Logger(label: "stowage")
+        logger.logLevel = options.logLevel.flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        do {
+            store = try ContentStore(root: settings.storage.path, budget: settings.storage.maxBytes.map { StorageBudget(maxBytes: $0) },
+                                     role: .reader, logger: logger)
+        } catch {
+            fail("cannot open storage \(settings.storage.path): \(error)", status: 1)
+        }
+        (self.settings, self.logger) = (settings, logger)
+        let (upstreams, clients) = makeUpstreams(settings.upstreams, logger: logger)
+        self.clients = clients
+        cache = PullThroughCache(store: store, upstreams: upstreams, logger: logger)
+    }
+
+    /// Records the accesses noted and shuts the upstream clients down.
+    func close() async {
+        await store.close()
+        await shutdown(clients)
+    }
+}

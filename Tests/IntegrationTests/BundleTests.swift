@@ -52,6 +52,9 @@ import Testing
                                     "docker://\(stowage.host)/app/multi:1.0", "dir:\(armDir)"])
         #expect(try Skopeo.verify(armDir, expecting: arm64.blobs.map(\.digest)) == [])
 
+        let tags = try await HTTP.get("\(stowage.url)/v2/app/multi/tags/list")
+        #expect(tags.status == 200 && tags.text == #"{"name":"app/multi","tags":["1.0"]}"#, "\(tags.text)")
+        #expect(tags.header("Warning") == nil, "with no upstream the cached tags are the whole list")
         let missing = try await HTTP.get("\(stowage.url)/v2/app/absent/manifests/1.0")
         #expect(missing.status == 404)
         #expect(missing.text.contains(#""code":"MANIFEST_UNKNOWN""#), "\(missing.text)")

@@ -59,7 +59,4 @@ extension PullThroughCache {
         }
         return manifest
     }
-
-    /// The store this cache answers from (for commands that write to it directly: import, pin).
-    public var contentStore: ContentStore { store }
 }

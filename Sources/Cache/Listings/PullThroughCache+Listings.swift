@@ -8,8 +8,14 @@ import Upstream
 extension PullThroughCache {
     /// A page of the repository's tags from its upstream (paginated here if the upstream ignores
     /// `n` and `last`); while the upstream cannot answer, the tags the cache knows, with a warning.
+    /// With no upstream configured, the tags the cache knows are the whole list.
     public func tags(_ repository: CacheRepository, pagination: Pagination) async throws(RegistryError) -> ListingPage {
         let upstream = repository.upstream
+        guard upstream.client.settings.isConfigured else {
+            let cached = try storeRead { () throws(StoreError) in try store.tags(in: repository.key) }
+            guard !cached.isEmpty else { throw RegistryError(.nameUnknown, "no tags of \(repository.name) are cached", status: 404) }
+            return ListingPage.paginating(cached, pagination)
+        }
         let listing: UpstreamListing
         do {
             listing = try await upstream.client.tags(repository: repository.name.value, query: pagination.query)

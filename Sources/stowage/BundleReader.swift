@@ -1,0 +1,59 @@
+import Foundation
+import OCI
+import OCILayout
+import Store
+
+/// A bundle read and verified: every blob in `ingest/` (verified, not yet committed) and the
+/// small JSON ones (manifests) in memory too.
+struct BundleReader {
+    var index: LayoutIndex
+    var ingests: [Digest: BlobIngest]
+    var documents: [Digest: [UInt8]]
+
+    /// Blobs this small that start like JSON are kept in memory as possible manifests.
+    static let documentLimit = 4 << 20
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func read(_ path: String, into store: ContentStore) async throws -> BundleReader {
+        let tar = try TarReader(path: path)
+        var indexBytes: [UInt8]?
+        var hasLayout = false
+        var ingests: [Digest: BlobIngest] = [:]
+        var documents: [Digest: [UInt8]] = [:]
+        while let entry = try tar.next() {
+            guard entry.kind == .file else { continue }
+            if entry.name == ImageLayout.indexFileName {
+                guard entry.size <= 16 << 20 else { throw Failure(description: "its index.json is larger than 16 MiB") }
+                indexBytes = try tar.read(maximum: Int(entry.size))
+            } else if entry.name == ImageLayout.layoutFileName {
+                hasLayout = true
+            } else if let digest = ImageLayout.digest(atBlobPath: entry.name), ingests[digest] == nil {
+                guard digest.isSHA256 else { throw Failure(description: "\(entry.name): only sha256 blobs can be verified") }
+                guard let ingest = try await store.beginIngest(of: digest, expectedSize: entry.size) else {
+                    throw Failure(description: "no room in the cache for \(digest) (\(humanBytes(entry.size))): raise storage.maxSize")
+                }
+                var document: [UInt8]? = entry.size <= documentLimit ? [] : nil
+                while true {
+                    let chunk = try tar.read(maximum: 1 << 20)
+                    if chunk.isEmpty { break }
+                    try chunk.withUnsafeBytes { try ingest.append($0) }
+                    if document != nil { document! += chunk }
+                    if document?.first.map({ $0 != UInt8(ascii: "{") }) ?? false { document = nil }
+                }
+                do {
+                    try ingest.verify()
+                } catch {
+                    throw Failure(description: "corrupt bundle: \(entry.name) does not match its digest \(digest) (\(error))")
+                }
+                ingests[digest] = ingest
+                if let document { documents[digest] = document }
+            }
+        }
+        guard hasLayout else { throw Failure(description: "it is not an OCI image layout (no oci-layout file)") }
+        guard let indexBytes else { throw Failure(description: "it is not an OCI image layout (no index.json)") }
+        return BundleReader(index: try ImageLayout.decodeIndex(indexBytes), ingests: ingests, documents: documents)
+    }
+}

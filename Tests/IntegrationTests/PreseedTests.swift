@@ -119,7 +119,9 @@ import Testing
     }
 
     @Test func imagesOfRenderedManifestsArePreseededAndARerunFetchesNothing() async throws {
-        let upstream = try await Fixtures.basicUpstream()
+        // An upstream of its own: its access log counts this test's requests only.
+        let upstream = try await UpstreamRegistry.start(auth: .htpasswd)
+        defer { Task { await upstream.stop() } }
         let host = upstream.url.replacingOccurrences(of: "http://", with: "")
         let storage = Paths.temporaryDirectory("preseed-yaml")
         let (flags, environment) = StowageCLI.upstream(upstream.url)

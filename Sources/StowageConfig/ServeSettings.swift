@@ -216,8 +216,7 @@ public struct ServeSettings: Sendable {
 
     /// `host` or `host:port` of an already validated base URL.
     static func hostAndPort(of baseURL: String) -> String {
-        guard let url = URL(string: baseURL), let host = url.host else { return baseURL }
-        return url.port.map { "\(host):\($0)" } ?? host
+        UpstreamSettings.hostAndPort(of: baseURL) ?? baseURL
     }
 
     static func duration(_ text: String, key: String, allowZero: Bool = false) throws(ConfigError) -> Duration {

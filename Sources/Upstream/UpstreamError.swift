@@ -63,6 +63,12 @@ extension UpstreamError: CustomStringConvertible {
 }
 
 extension Duration {
+    /// Seconds as a fraction (for reports).
+    public var inSeconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) * 1e-18
+    }
+
     /// Whole seconds, rounded up (for `Retry-After` and messages).
     public var wholeSecondsRoundedUp: Int64 {
         let (seconds, attoseconds) = components

@@ -1,3 +1,4 @@
+import Console
 import Foundation
 import OCI
 import OCILayout
@@ -13,10 +14,6 @@ struct BundleReader {
     /// Blobs this small that start like JSON are kept in memory as possible manifests.
     static let documentLimit = 4 << 20
 
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
     static func read(_ path: String, into store: ContentStore) async throws -> BundleReader {
         let tar = try TarReader(path: path)
         var indexBytes: [UInt8]?
@@ -26,14 +23,14 @@ struct BundleReader {
         while let entry = try tar.next() {
             guard entry.kind == .file else { continue }
             if entry.name == ImageLayout.indexFileName {
-                guard entry.size <= 16 << 20 else { throw Failure(description: "its index.json is larger than 16 MiB") }
+                guard entry.size <= 16 << 20 else { throw BundleError("its index.json is larger than 16 MiB") }
                 indexBytes = try tar.read(maximum: Int(entry.size))
             } else if entry.name == ImageLayout.layoutFileName {
                 hasLayout = true
             } else if let digest = ImageLayout.digest(atBlobPath: entry.name), ingests[digest] == nil {
-                guard digest.isSHA256 else { throw Failure(description: "\(entry.name): only sha256 blobs can be verified") }
+                guard digest.isSHA256 else { throw BundleError("\(entry.name): only sha256 blobs can be verified") }
                 guard let ingest = try await store.beginIngest(of: digest, expectedSize: entry.size) else {
-                    throw Failure(description: "no room in the cache for \(digest) (\(humanBytes(entry.size))): raise storage.maxSize")
+                    throw BundleError("no room in the cache for \(digest) (\(Formatting.bytes(entry.size))): raise storage.maxSize")
                 }
                 var document: [UInt8]? = entry.size <= documentLimit ? [] : nil
                 while true {
@@ -46,14 +43,21 @@ struct BundleReader {
                 do {
                     try ingest.verify()
                 } catch {
-                    throw Failure(description: "corrupt bundle: \(entry.name) does not match its digest \(digest) (\(error))")
+                    throw BundleError("corrupt bundle: \(entry.name) does not match its digest \(digest) (\(error))")
                 }
                 ingests[digest] = ingest
                 if let document { documents[digest] = document }
             }
         }
-        guard hasLayout else { throw Failure(description: "it is not an OCI image layout (no oci-layout file)") }
-        guard let indexBytes else { throw Failure(description: "it is not an OCI image layout (no index.json)") }
+        guard hasLayout else { throw BundleError("it is not an OCI image layout (no oci-layout file)") }
+        guard let indexBytes else { throw BundleError("it is not an OCI image layout (no index.json)") }
         return BundleReader(index: try ImageLayout.decodeIndex(indexBytes), ingests: ingests, documents: documents)
     }
+}
+
+/// Why a bundle cannot be imported.
+struct BundleError: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) { self.description = description }
 }

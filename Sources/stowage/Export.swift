@@ -1,5 +1,6 @@
 import ArgumentParser
 import Cache
+import Console
 import Foundation
 import OCI
 import OCILayout
@@ -50,7 +51,7 @@ struct Export: AsyncParsableCommand {
             fail("cannot write \(output): \(error)", status: 1)
         }
         await opened.close()
-        print("exported \(stored.count) images, \(written.blobs) blobs and manifests, \(humanBytes(written.bytes)) to \(output)")
+        print("exported \(stored.count) images, \(written.blobs) blobs and manifests, \(Formatting.bytes(written.bytes)) to \(output)")
     }
 
     private func write(_ images: [StoredImage], to path: String, store: ContentStore) throws -> (blobs: Int, bytes: Int64) {

@@ -1,4 +1,5 @@
 import Cache
+import Console
 import Foundation
 import OCI
 import OCILayout
@@ -20,22 +21,21 @@ struct ImportPlan {
 
     init(_ bundle: BundleReader, name: String?, cache: PullThroughCache) throws {
         self.bundle = bundle
-        let failure = BundleReader.Failure.init(description:)
-        guard !bundle.index.manifests.isEmpty else { throw failure("its index.json lists no image") }
-        if name != nil && bundle.index.manifests.count > 1 { throw failure("--name names one image, and it has \(bundle.index.manifests.count)") }
+        guard !bundle.index.manifests.isEmpty else { throw BundleError("its index.json lists no image") }
+        if name != nil && bundle.index.manifests.count > 1 { throw BundleError("--name names one image, and it has \(bundle.index.manifests.count)") }
         var images: [Image] = []
         for (position, descriptor) in bundle.index.manifests.enumerated() {
             guard let reference = name ?? descriptor.refName else {
-                throw failure("index.json entry \(position + 1) (\(descriptor.digest)) has no \(ImageLayout.refNameAnnotation): name it with --name")
+                throw BundleError("index.json entry \(position + 1) (\(descriptor.digest)) has no \(ImageLayout.refNameAnnotation): name it with --name")
             }
             let target: ImageTarget
             do {
                 target = try cache.target(for: reference)
             } catch {
-                throw failure("\(reference): \(error.message)")
+                throw BundleError("\(reference): \(error.message)")
             }
             guard let digest = Digest(descriptor.digest), let bytes = bundle.documents[digest] else {
-                throw failure("it lacks the manifest \(descriptor.digest) of \(reference)")
+                throw BundleError("it lacks the manifest \(descriptor.digest) of \(reference)")
             }
             let top = StoredManifest(digest: digest, mediaType: descriptor.mediaType, bytes: bytes)
             var manifests = [top]
@@ -48,12 +48,12 @@ struct ImportPlan {
                     manifests.append(manifest)
                     if ImageIndex.parse(child) == nil { imageManifests.append(manifest) }
                 }
-                guard manifests.count > 1 else { throw failure("it holds none of the manifests the index of \(reference) lists") }
+                guard manifests.count > 1 else { throw BundleError("it holds none of the manifests the index of \(reference) lists") }
             }
             var blobs: [Digest] = []
             for manifest in imageManifests {
                 for blob in ManifestReferences.parse(manifest.bytes)?.blobs ?? [] where !blobs.contains(blob) {
-                    guard bundle.ingests[blob] != nil else { throw failure("it lacks the blob \(blob) of \(reference)") }
+                    guard bundle.ingests[blob] != nil else { throw BundleError("it lacks the blob \(blob) of \(reference)") }
                     blobs.append(blob)
                 }
             }
@@ -74,7 +74,7 @@ struct ImportPlan {
         for image in images {
             for blob in image.blobs where committed.insert(blob).inserted {
                 guard try await store.commit(bundle.ingests[blob]!, linkedTo: image.target.key) else {
-                    throw BundleReader.Failure(description: "no room in the cache for \(blob): raise storage.maxSize")
+                    throw BundleError("no room in the cache for \(blob): raise storage.maxSize")
                 }
             }
             try await store.link(image.blobs, to: image.target.key)
@@ -82,7 +82,7 @@ struct ImportPlan {
             try await store.putManifest(image.top, linkedTo: image.target.key, tag: image.target.tag.map { TagKey(image.target.key, tag: $0) })
             if pin { try await store.pin(image.top.digest, as: image.target.name) }
             let bytes = image.blobs.compactMap { try? store.blob($0)?.size }.reduce(0, +)
-            lines.append("imported \(image.target.name) (\(image.top.digest)): \(image.manifests.count) manifests, \(image.blobs.count) blobs, \(humanBytes(bytes))\(pin ? ", pinned" : "")")
+            lines.append("imported \(image.target.name) (\(image.top.digest)): \(image.manifests.count) manifests, \(image.blobs.count) blobs, \(Formatting.bytes(bytes))\(pin ? ", pinned" : "")")
         }
         return (lines, images.count)
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Console
 import OCI
 import Store
 
@@ -18,7 +19,7 @@ struct Pin: AsyncParsableCommand {
             fail("cannot pin \(target.reference): \(error)", status: 1)
         }
         let footprint = try store.pinnedFootprint(of: digest)
-        print("pinned \(target.reference) (\(digest)): \(footprint.items) cached items, \(humanBytes(footprint.bytes))")
+        print("pinned \(target.reference) (\(digest)): \(footprint.items) cached items, \(Formatting.bytes(footprint.bytes))")
     }
 }
 

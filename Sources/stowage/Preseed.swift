@@ -2,10 +2,8 @@ import ArgumentParser
 import Cache
 import Console
 import Foundation
+import Upstream
 import Glibc
-import OCI
-import Store
-import Synchronization
 
 struct Preseed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -60,7 +58,7 @@ struct Preseed: AsyncParsableCommand {
         output.finish(PreseedSummary(images: results.count, cached: outcomes.filter(\.alreadyCached).count,
                                      failed: results.count - outcomes.count, blobs: outcomes.map(\.fetchedBlobs).reduce(0, +),
                                      bytes: outcomes.map(\.fetchedBytes).reduce(0, +),
-                                     seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18))
+                                     seconds: elapsed.inSeconds))
         if outcomes.count < results.count { throw ExitCode(1) }
     }
 }

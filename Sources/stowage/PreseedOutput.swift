@@ -122,14 +122,3 @@ extension RegistryError {
     /// The message, with the upstream's `Retry-After` when it sent one.
     var explained: String { message + (retryAfter.map { " (Retry-After: \($0))" } ?? "") }
 }
-
-/// One JSON object on a line of standard output.
-func emit(_ object: [String: Any]) {
-    guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
-    printLine(String(decoding: data, as: UTF8.self))
-}
-
-/// A whole line to standard output at once (events come from several tasks).
-func printLine(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
-}

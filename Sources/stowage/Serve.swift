@@ -1,6 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Cache
+import Console
 import Dispatch
 import Foundation
 import Logging
@@ -44,7 +45,7 @@ struct Serve: AsyncParsableCommand {
         let (upstreams, httpClients) = makeUpstreams(settings.upstreams, logger: logger)
         let cache = PullThroughCache(store: store, upstreams: upstreams, logger: logger)
         let server = RegistryServer(cache: cache, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
-        let budget = settings.storage.maxBytes.map { " of \(humanBytes($0))" } ?? ", no size limit"
+        let budget = settings.storage.maxBytes.map { " of \(Formatting.bytes($0))" } ?? ", no size limit"
         let names = settings.upstreams.map(\.settings.name)
         let upstreamText = switch names.count {
         case 0: "no upstream: serving the store only"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Console
 import Foundation
 import Store
 import StowageConfig
@@ -30,8 +31,8 @@ struct Stats: AsyncParsableCommand {
             return
         }
         let budget = settings.maxBytes.map { max in
-            "\(humanBytes(stats.bytesUsed)) of \(humanBytes(max)) (\(stats.bytesUsed * 100 / max)%)"
-        } ?? "\(humanBytes(stats.bytesUsed)) (no limit set)"
+            "\(Formatting.bytes(stats.bytesUsed)) of \(Formatting.bytes(max)) (\(stats.bytesUsed * 100 / max)%)"
+        } ?? "\(Formatting.bytes(stats.bytesUsed)) (no limit set)"
         let rows: [(String, String)] = [
             ("storage", settings.path),
             ("used", budget),

@@ -51,18 +51,6 @@ func fail(_ message: String, status: Int32) -> Never {
     Foundation.exit(status)
 }
 
-/// `12.3 MiB`, for people.
-func humanBytes(_ bytes: Int64) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-    var value = Double(bytes)
-    var unit = 0
-    while value >= 1024 && unit < units.count - 1 {
-        value /= 1024
-        unit += 1
-    }
-    return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", value, units[unit])
-}
-
 /// An ISO 8601 UTC time for seconds since the epoch.
 func isoTime(_ seconds: Int64) -> String {
     Date(timeIntervalSince1970: TimeInterval(seconds)).ISO8601Format()

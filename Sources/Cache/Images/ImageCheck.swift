@@ -15,7 +15,7 @@ public struct ImageCheck: Sendable {
         self.platforms = platforms
     }
 
-    /// Checks the images in order (each image's blobs several at a time).
+    /// Checks the images one after another.
     public func run(_ images: [String]) async -> [CheckReport] {
         var reports: [CheckReport] = []
         for image in images {

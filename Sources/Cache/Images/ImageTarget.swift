@@ -1,4 +1,3 @@
-import Foundation
 import OCI
 import Store
 import Upstream
@@ -81,7 +80,6 @@ extension CachedUpstream {
     /// `host[:port]` of the upstream's URL, lower case (Docker Hub's aliases as `docker.io`); nil
     /// for the stand-in when none is configured.
     public var host: String? {
-        guard client.settings.isConfigured, let url = URL(string: client.settings.baseURL), let host = url.host else { return nil }
-        return RegistryHost.canonical(url.port.map { "\(host.lowercased()):\($0)" } ?? host.lowercased())
+        client.settings.hostAndPort.map(RegistryHost.canonical)
     }
 }

@@ -2,6 +2,7 @@ import Logging
 import OCI
 import Store
 import Synchronization
+import Upstream
 
 /// Fills the cache with images before they are pulled (`stowage preseed`): each image is routed
 /// and fetched exactly as `serve` would on a pull, through the same store, so what it caches is
@@ -116,7 +117,7 @@ public struct Preseeder: Sendable {
         if options.pin {
             try await cache.storeAccess { () throws(StoreError) in try await cache.store.pin(top.digest, as: target.name) }
         }
-        let seconds = Double((clock.now - start).components.attoseconds) / 1e18 + Double((clock.now - start).components.seconds)
+        let seconds = (clock.now - start).inSeconds
         return PreseedOutcome(name: target.name, digest: top.digest, manifests: manifests, blobs: blobs.count, fetchedBlobs: fetched.count,
                               fetchedBytes: fetched.bytes, totalBytes: total, seconds: seconds,
                               alreadyCached: fetched.count == 0 && !manifestsFetched)

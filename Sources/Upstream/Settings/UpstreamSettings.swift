@@ -1,3 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// How to reach one upstream registry, and how long to wait for it.
 public struct UpstreamSettings: Sendable, Equatable {
     /// Names the upstream in logs and in every error message.
@@ -44,6 +50,15 @@ public struct UpstreamSettings: Sendable, Equatable {
 
     /// False for `none`.
     public var isConfigured: Bool { !baseURL.isEmpty }
+
+    /// `host[:port]` of the base URL as written; nil for `none`.
+    public var hostAndPort: String? { Self.hostAndPort(of: baseURL) }
+
+    /// `host[:port]` of a base URL as written, e.g. `proxy.example.com` or `127.0.0.1:5000`.
+    public static func hostAndPort(of baseURL: String) -> String? {
+        guard let url = URL(string: baseURL), let host = url.host, !host.isEmpty else { return nil }
+        return url.port.map { "\(host):\($0)" } ?? host
+    }
 
     /// The repository's name at the upstream: `org/api` becomes `proxy/<app-slug>/org/api` under a prefix.
     public func upstreamRepository(_ repository: String) -> String {

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Logging
 import NIOCore
 import OCI
@@ -11,7 +10,7 @@ import Upstream
 /// The last chunk is held back until the whole blob has been verified, as for a shared fetch: a
 /// client never receives the complete body of a blob whose size or digest did not match (its
 /// connection is cut short instead, so it retries).
-public struct BlobPassThrough: AsyncSequence {
+public struct BlobPassThrough: AsyncSequence, Sendable {
     public typealias Element = ByteBuffer
 
     public let contentLength: Int64?

@@ -3,7 +3,7 @@ import Store
 /// A blob as the cache answers it.
 public enum BlobResult {
     /// A committed file opened for this response.
-    case stored(OpenedBlob)
+    case stored(StoredBlob)
     /// A miss being fetched once for every client that asks: follow it from any offset.
     case fetching(InFlightBlob)
     /// A miss there is no room to keep: streamed from its own upstream response, verified, not stored.

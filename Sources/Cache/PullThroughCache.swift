@@ -1,7 +1,6 @@
 import Logging
 import OCI
 import Store
-import Synchronization
 import Upstream
 
 /// The pull-through core, in registry terms. It answers from the store when it can, and
@@ -24,9 +23,9 @@ public final class PullThroughCache: Sendable {
     public let router: UpstreamRouter
     let store: ContentStore
     let logger: Logger
-    /// Blob fetches starting or running, one per digest (single-flight), and the repository each
-    /// was started for.
-    private let blobFetches = Mutex<[Digest: (task: Task<FetchStart, any Error>, repository: RepositoryKey)]>([:])
+    /// Blob fetches starting or running, one per digest, owned by the repository each was started
+    /// for; released when the download has been committed or has failed.
+    private let blobFetches = SingleFlight<Digest, FetchStart, RepositoryKey>()
 
     public init(store: ContentStore, upstreams: [CachedUpstream], logger: Logger) {
         self.store = store
@@ -51,68 +50,94 @@ public final class PullThroughCache: Sendable {
         }
     }
 
-    // MARK: Answers from the store alone (synchronous: the server calls them on its event loop)
+    // MARK: Lookups: one read of the store, synchronous (the server calls them on its event loop)
 
-    /// The manifest when the store can answer without the upstream: by a digest linked to the
-    /// repository, or by a tag the upstream confirmed within `tagTTL`. Nil means `manifest(_:_:)`
-    /// must be asked.
-    public func cachedManifest(_ repository: CacheRepository, _ reference: ManifestReference) throws(RegistryError) -> ManifestResult? {
-        let stored: StoredManifest?
-        switch reference {
-        case .digest(let digest):
-            guard case .found(let manifest) = try storeRead({ () throws(StoreError) in try store.manifest(digest, in: repository.key) }) else { return nil }
-            stored = manifest
-        case .tag(let tag):
-            let known = try storeRead { () throws(StoreError) in try store.taggedManifest(TagKey(repository.key, tag: tag)) }
-            stored = known.flatMap { record, manifest in isFresh(record, repository.upstream) ? manifest : nil }
-        }
-        guard let stored else { return nil }
-        store.noteAccess(ContentKey(.manifest, stored.digest))
-        return ManifestResult(stored)
-    }
-
-    /// A committed blob linked to the repository, opened for sending; nil when the upstream must be asked.
-    public func cachedBlob(_ repository: CacheRepository, _ digest: Digest) throws(RegistryError) -> OpenedBlob? {
-        guard case .found(let opened) = try storeRead({ () throws(StoreError) in try store.openBlob(digest, in: repository.key) }) else { return nil }
-        store.noteAccess(ContentKey(.blob, digest))
-        return opened
-    }
-
-    /// A committed blob's size, when it is linked to the repository.
-    public func cachedBlobSize(_ repository: CacheRepository, _ digest: Digest) throws(RegistryError) -> Int64? {
-        guard case .found(let record) = try storeRead({ () throws(StoreError) in try store.blob(digest, in: repository.key) }) else { return nil }
-        return record.size
-    }
-
-    // MARK: Manifests
-
-    public func manifest(_ repository: CacheRepository, _ reference: ManifestReference) async throws(RegistryError) -> ManifestResult {
+    /// The manifest when the store can answer without the upstream (a digest linked to the
+    /// repository, or a tag the upstream confirmed within `tagTTL`); otherwise what the store held,
+    /// for `manifest(_:)` to continue from.
+    public func lookupManifest(_ repository: CacheRepository, _ reference: ManifestReference) throws(RegistryError) -> Lookup<ManifestResult, PendingManifest> {
+        let found: PendingManifest.Found
         switch reference {
         case .digest(let digest):
             switch try storeRead({ () throws(StoreError) in try store.manifest(digest, in: repository.key) }) {
             case .found(let manifest):
                 store.noteAccess(ContentKey(.manifest, digest))
-                return ManifestResult(manifest)
-            case .notLinked:
-                return try await confirmedManifest(repository, digest)
-            case .notCached:
-                store.noteMiss()
-                return ManifestResult(try await fetchManifest(repository, reference: digest.description, expected: digest, tag: nil))
+                return .answered(ManifestResult(manifest))
+            case .notLinked: found = .notLinked
+            case .notCached: found = .notCached
             }
         case .tag(let tag):
-            return try await manifest(repository, tag: tag)
+            let key = TagKey(repository.key, tag: tag)
+            if let (record, manifest) = try storeRead({ () throws(StoreError) in try store.taggedManifest(key) }) {
+                store.noteAccess(ContentKey(.manifest, manifest.digest))
+                if isFresh(record, repository.upstream) { return .answered(ManifestResult(manifest)) }
+                found = .stale(key, manifest)
+            } else {
+                found = .notCached
+            }
+        }
+        return .pending(PendingManifest(repository: repository, reference: reference, found: found))
+    }
+
+    /// A committed blob linked to the repository, opened for sending; otherwise what the store
+    /// held, for `blob(_:)` or `blobSize(_:)` to continue from.
+    public func lookupBlob(_ repository: CacheRepository, _ digest: Digest) throws(RegistryError) -> Lookup<StoredBlob, PendingBlob> {
+        switch try storeRead({ () throws(StoreError) in try store.openBlob(digest, in: repository.key) }) {
+        case .found(let opened):
+            store.noteAccess(ContentKey(.blob, digest))
+            return .answered(StoredBlob(opened: opened))
+        case .notLinked:
+            return .pending(PendingBlob(repository: repository, digest: digest, isCachedElsewhere: true))
+        case .notCached:
+            return .pending(PendingBlob(repository: repository, digest: digest, isCachedElsewhere: false))
         }
     }
 
-    private func manifest(_ repository: CacheRepository, tag: Tag) async throws(RegistryError) -> ManifestResult {
-        let key = TagKey(repository.key, tag: tag)
-        let known = try storeRead { () throws(StoreError) in try store.taggedManifest(key) }
-        guard let (record, cached) = known else {
-            store.noteMiss()
-            return ManifestResult(try await fetchManifest(repository, reference: tag.value, expected: nil, tag: key))
+    /// A committed blob's size when it is linked to the repository (a `HEAD`); otherwise what the
+    /// store held, for `blobSize(_:)` to continue from.
+    public func lookupBlobSize(_ repository: CacheRepository, _ digest: Digest) throws(RegistryError) -> Lookup<Int64, PendingBlob> {
+        switch try storeRead({ () throws(StoreError) in try store.blob(digest, in: repository.key) }) {
+        case .found(let record): return .answered(record.size)
+        case .notLinked: return .pending(PendingBlob(repository: repository, digest: digest, isCachedElsewhere: true))
+        case .notCached: return .pending(PendingBlob(repository: repository, digest: digest, isCachedElsewhere: false))
         }
-        store.noteAccess(ContentKey(.manifest, cached.digest))
-        if isFresh(record, repository.upstream) { return ManifestResult(cached) }
+    }
+
+    /// A committed blob's size, when it is linked to the repository.
+    public func cachedBlobSize(_ repository: CacheRepository, _ digest: Digest) throws(RegistryError) -> Int64? {
+        guard case .answered(let size) = try lookupBlobSize(repository, digest) else { return nil }
+        return size
+    }
+
+    // MARK: Manifests
+
+    public func manifest(_ repository: CacheRepository, _ reference: ManifestReference) async throws(RegistryError) -> ManifestResult {
+        switch try lookupManifest(repository, reference) {
+        case .answered(let manifest): return manifest
+        case .pending(let pending): return try await manifest(pending)
+        }
+    }
+
+    /// Continues a lookup the store could not answer: fetches, confirms or revalidates upstream.
+    public func manifest(_ pending: PendingManifest) async throws(RegistryError) -> ManifestResult {
+        let repository = pending.repository
+        switch (pending.found, pending.reference) {
+        case (.notLinked, .digest(let digest)):
+            return try await confirmedManifest(repository, digest)
+        case (.stale(let key, let cached), .tag(let tag)):
+            return try await revalidated(repository, tag: tag, key: key, cached: cached)
+        case (_, .digest(let digest)):
+            store.noteMiss()
+            return ManifestResult(try await fetchManifest(repository, reference: digest.description, expected: digest, tag: nil))
+        case (_, .tag(let tag)):
+            store.noteMiss()
+            return ManifestResult(try await fetchManifest(repository, reference: tag.value, expected: nil, tag: TagKey(repository.key, tag: tag)))
+        }
+    }
+
+    /// A cached tag older than its TTL: a `HEAD` upstream; the same digest is served from the store,
+    /// a new one fetched; an upstream that cannot answer gets the cached one served with a warning.
+    private func revalidated(_ repository: CacheRepository, tag: Tag, key: TagKey, cached: StoredManifest) async throws(RegistryError) -> ManifestResult {
         let head: UpstreamManifest
         do {
             head = try await upstreamManifest(repository, reference: tag.value, method: .head)
@@ -197,28 +222,28 @@ public final class PullThroughCache: Sendable {
     // MARK: Blobs
 
     public func blob(_ repository: CacheRepository, _ digest: Digest) async throws(RegistryError) -> BlobResult {
-        switch try storeRead({ () throws(StoreError) in try store.openBlob(digest, in: repository.key) }) {
-        case .found(let opened):
-            store.noteAccess(ContentKey(.blob, digest))
-            return .stored(opened)
-        case .notLinked:
+        switch try lookupBlob(repository, digest) {
+        case .answered(let stored): return .stored(stored)
+        case .pending(let pending): return try await blob(pending)
+        }
+    }
+
+    /// Continues a lookup the store could not answer: confirms the blob upstream for this
+    /// repository, or joins (or starts) the one fetch of it.
+    public func blob(_ pending: PendingBlob) async throws(RegistryError) -> BlobResult {
+        let (repository, digest) = (pending.repository, pending.digest)
+        if pending.isCachedElsewhere {
             _ = try await confirmBlob(repository, digest)
-            if let opened = try cachedBlob(repository, digest) { return .stored(opened) }
-        case .notCached:
-            break
+            if case .answered(let stored) = try lookupBlob(repository, digest) { return .stored(stored) }
         }
         guard digest.isSHA256 else {
             throw RegistryError(.digestInvalid, "only sha256 blobs can be verified and cached, not \(digest.algorithm)")
         }
         let key = repository.key
-        let (start, starter) = blobFetches.withLock { running in
-            if let existing = running[digest] { return (existing.task, existing.repository) }
-            let start = Task { () async throws -> FetchStart in try await self.startFetch(repository, digest) }
-            running[digest] = (start, key)
-            return (start, key)
+        let flight = blobFetches.join(digest, owner: key, releasedWhenDone: false) { release in
+            try await self.startFetch(repository, digest, release: release)
         }
-        let starts = starter == key
-        if starts {
+        if flight.owner == key {
             store.noteMiss()
         } else if try !storeRead({ () throws(StoreError) in try store.isLinked(digest, to: key) }) {
             // Another repository's download: joined only once this repository's upstream confirms the blob.
@@ -226,14 +251,14 @@ public final class PullThroughCache: Sendable {
         }
         let started: FetchStart
         do {
-            started = try await start.value
+            started = try await flight.value
         } catch {
             throw error as? RegistryError ?? RegistryError(.unknown, "blob fetch failed: \(error)", status: 500)
         }
         switch started {
         case .following(let fetch):
             return .fetching(InFlightBlob(fetch: fetch))
-        case .notKept(let upstream) where starts:
+        case .notKept(let upstream) where flight.isLeader:
             return .passThrough(BlobPassThrough(upstream: upstream, digest: digest, logger: logger))
         case .notKept:
             // That upstream response is the starter's; without room to share a file, fetch our own.
@@ -247,9 +272,9 @@ public final class PullThroughCache: Sendable {
     }
 
     /// Asks the upstream for the blob and starts the shared fetch. Runs once per digest at a time;
-    /// the entry in `blobFetches` stays until the fetch has committed or failed.
-    private func startFetch(_ repository: CacheRepository, _ digest: Digest) async throws -> FetchStart {
-        let forget: @Sendable () -> Void = { [self] in blobFetches.withLock { _ = $0.removeValue(forKey: digest) } }
+    /// the flight is released (`release`) once the fetch has committed or failed, or when there is
+    /// nothing to share.
+    private func startFetch(_ repository: CacheRepository, _ digest: Digest, release forget: @escaping @Sendable () -> Void) async throws -> FetchStart {
         do {
             let upstream = try await upstreamBlob(repository, digest)
             let ingest = try await storeAccess { () async throws(StoreError) in
@@ -300,18 +325,23 @@ public final class PullThroughCache: Sendable {
     /// The blob's size for a `HEAD`: from the store or a download in flight (once the repository
     /// is linked to it), or asked of the upstream without downloading, which also links it.
     public func blobSize(_ repository: CacheRepository, _ digest: Digest) async throws(RegistryError) -> Int64? {
-        let key = repository.key
-        switch try storeRead({ () throws(StoreError) in try store.blob(digest, in: key) }) {
-        case .found(let record):
-            return record.size
-        case .notLinked:
+        switch try lookupBlobSize(repository, digest) {
+        case .answered(let size): return size
+        case .pending(let pending): return try await blobSize(pending)
+        }
+    }
+
+    /// Continues a `HEAD` lookup the store could not answer: the size of a download in flight
+    /// (once the repository is linked to it), or asked of the upstream without downloading, which
+    /// also links it.
+    public func blobSize(_ pending: PendingBlob) async throws(RegistryError) -> Int64? {
+        let (repository, digest) = (pending.repository, pending.digest)
+        if pending.isCachedElsewhere {
             _ = try await confirmBlob(repository, digest)
             return try cachedBlobSize(repository, digest)
-        case .notCached:
-            break
         }
-        if try storeRead({ () throws(StoreError) in try store.isLinked(digest, to: key) }),
-           let start = blobFetches.withLock({ $0[digest]?.task }), case .following(let fetch)? = try? await start.value, let size = fetch.size {
+        if try storeRead({ () throws(StoreError) in try store.isLinked(digest, to: repository.key) }),
+           let flight = blobFetches.running(digest), case .following(let fetch)? = try? await flight.value, let size = fetch.size {
             return size
         }
         return try await confirmBlob(repository, digest)

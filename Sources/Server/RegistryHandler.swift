@@ -1,109 +1,107 @@
 import Cache
 import NIOHTTP1
 import OCI
-import Store
+
+/// How a request is answered: at once, on the event loop that read it, or by work that waits
+/// (for the upstream or a download), continuing from what the lookup already found.
+enum Resolution {
+    case now(Response)
+    case later(@Sendable () async -> Response)
+}
 
 /// Maps pull-API requests to the cache and its answers (or errors) to responses. Nothing else.
 ///
-/// `respondFromCache` answers, synchronously on the event loop, every request the cache can answer
-/// without the upstream (hits, and requests refused outright); `respond` answers the rest.
+/// Each request is resolved once: routed once and looked up in the store once, synchronously
+/// (see README.md beside this file for what may run on the event loop). A hit or a refusal is
+/// answered there; anything else continues asynchronously from the lookup's pending value.
 struct RegistryHandler: Sendable {
     let cache: PullThroughCache
 
-    /// A request's route, or the response that refuses it.
-    private enum Parsed {
-        case refused(Response)
-        case route(Route, isHead: Bool)
+    func resolve(_ request: RegistryRequest) -> Resolution {
+        let namespace = request.namespace
+        switch resolveUnechoed(request) {
+        case .now(let response):
+            return .now(namespace.echoed(on: response))
+        case .later(let work):
+            return .later { namespace.echoed(on: await work()) }
+        }
     }
 
-    private func parse(_ request: HTTPRequestHead) -> Parsed {
-        let path = request.uri.prefix { $0 != "?" }
-        let isHead = request.method == .HEAD
-        guard let parsed = Route.parse(String(path)) else {
-            return .refused(.error(RegistryError(.nameUnknown, "no such endpoint \(path.prefix(200))", status: 404), includeBody: !isHead))
-        }
+    private func resolveUnechoed(_ request: RegistryRequest) -> Resolution {
         let route: Route
-        switch parsed {
-        case .success(let value): route = value
-        case .failure(let error): return .refused(.error(error, includeBody: !isHead))
+        switch request.target {
+        case .refused(let error, let allow):
+            var response = Response.error(error, includeBody: request.includesBody)
+            if let allow { response.headers.add(name: "Allow", value: allow) }
+            return .now(response)
+        case .route(let parsed):
+            route = parsed
         }
-        guard request.method == .GET || isHead else {
-            var response = Response.error(.unsupported("Stowage is a pull-through cache: \(request.method.rawValue) is not supported"))
-            response.headers.add(name: "Allow", value: "GET, HEAD")
-            return .refused(response)
-        }
-        return .route(route, isHead: isHead)
-    }
-
-    /// The response when the cache alone can give it (no upstream request, no waiting); nil otherwise.
-    func respondFromCache(to request: HTTPRequestHead) -> Response? {
-        let namespace = Namespace.of(request, query: query(of: request))
-        var response: Response?
-        switch parse(request) {
-        case .refused(let refusal):
-            response = refusal
-        case .route(let route, let isHead):
-            do throws(RegistryError) {
-                switch route {
-                case .base:
-                    response = base(isHead: isHead)
-                case .manifest(let name, let reference):
-                    let repository = try cache.route(name, namespace: namespace?.value)
-                    response = try cache.cachedManifest(repository, reference).map { manifest throws(RegistryError) in
-                        try manifestResponse(manifest, request, isHead: isHead)
-                    }
-                case .blob(let name, let digest) where isHead:
-                    let repository = try cache.route(name, namespace: namespace?.value)
-                    response = try cache.cachedBlobSize(repository, digest).map { blobHead(digest, size: $0) }
-                case .blob(let name, let digest):
-                    let repository = try cache.route(name, namespace: namespace?.value)
-                    response = try cache.cachedBlob(repository, digest).map { stored($0, range: request.headers.first(name: "Range")) }
-                case .catalog, .tags, .blobUpload:
-                    return nil
-                }
-            } catch {
-                response = .error(error, includeBody: !isHead)
-            }
-        }
-        return response.map { namespace.echoed(on: $0) }
-    }
-
-    func respond(to request: HTTPRequestHead) async -> Response {
-        let query = query(of: request)
-        let namespace = Namespace.of(request, query: query)
-        return namespace.echoed(on: await respond(to: request, query: query, namespace: namespace?.value))
-    }
-
-    private func respond(to request: HTTPRequestHead, query: String?, namespace: String?) async -> Response {
-        let route: Route, isHead: Bool
-        switch parse(request) {
-        case .refused(let response): return response
-        case .route(let parsed, let parsedIsHead): (route, isHead) = (parsed, parsedIsHead)
-        }
+        let namespace = request.namespace?.value
         do throws(RegistryError) {
             switch route {
             case .base:
-                return base(isHead: isHead)
+                return .now(base(isHead: request.isHead))
             case .catalog:
-                let page = try await cache.catalog(namespace: namespace, pagination: try Pagination.parse(query).get())
-                return listing(page, body: page.catalogBody(), path: "/v2/_catalog", namespace: namespace, isHead: isHead)
-            case .manifest(let name, let reference):
-                let repository = try cache.route(name, namespace: namespace)
-                return try manifestResponse(try await cache.manifest(repository, reference), request, isHead: isHead)
-            case .blob(let name, let digest) where isHead:
-                return blobHead(digest, size: try await cache.blobSize(try cache.route(name, namespace: namespace), digest))
-            case .blob(let name, let digest):
-                return try await blob(try cache.route(name, namespace: namespace), digest, range: request.headers.first(name: "Range"))
+                let pagination = try Pagination.parse(request.query.map(String.init)).get()
+                return .later { [cache] in
+                    await answer(request) { () async throws(RegistryError) in
+                        let page = try await cache.catalog(namespace: namespace, pagination: pagination)
+                        return listing(page, body: page.catalogBody(), path: "/v2/_catalog", namespace: namespace, isHead: request.isHead)
+                    }
+                }
             case .tags(let name):
-                let pagination = try Pagination.parse(query).get()
-                let page = try await cache.tags(try cache.route(name, namespace: namespace), pagination: pagination)
-                // The list is named as the client named the repository, and so is its next page.
-                return listing(page, body: page.tagsBody(repository: name.value), path: "/v2/\(name.value)/tags/list", namespace: namespace, isHead: isHead)
+                let repository = try cache.route(name, namespace: namespace)
+                let pagination = try Pagination.parse(request.query.map(String.init)).get()
+                return .later { [cache] in
+                    await answer(request) { () async throws(RegistryError) in
+                        let page = try await cache.tags(repository, pagination: pagination)
+                        // The list is named as the client named the repository, and so is its next page.
+                        return listing(page, body: page.tagsBody(repository: name.value), path: "/v2/\(name.value)/tags/list",
+                                       namespace: namespace, isHead: request.isHead)
+                    }
+                }
+            case .manifest(let name, let reference):
+                switch try cache.lookupManifest(try cache.route(name, namespace: namespace), reference) {
+                case .answered(let manifest):
+                    return .now(try manifestResponse(manifest, request))
+                case .pending(let pending):
+                    return .later { [cache] in
+                        await answer(request) { () async throws(RegistryError) in try manifestResponse(try await cache.manifest(pending), request) }
+                    }
+                }
+            case .blob(let name, let digest) where request.isHead:
+                switch try cache.lookupBlobSize(try cache.route(name, namespace: namespace), digest) {
+                case .answered(let size):
+                    return .now(blobHead(digest, size: size))
+                case .pending(let pending):
+                    return .later { [cache] in
+                        await answer(request) { () async throws(RegistryError) in blobHead(digest, size: try await cache.blobSize(pending)) }
+                    }
+                }
+            case .blob(let name, let digest):
+                switch try cache.lookupBlob(try cache.route(name, namespace: namespace), digest) {
+                case .answered(let stored):
+                    return .now(self.stored(stored, range: request.range))
+                case .pending(let pending):
+                    return .later { [cache] in
+                        await answer(request) { () async throws(RegistryError) in blob(try await cache.blob(pending), digest, range: request.range) }
+                    }
+                }
             case .blobUpload:
                 throw RegistryError.unsupported("Stowage is a pull-through cache: pushing is not supported")
             }
         } catch {
-            return .error(error, includeBody: !isHead)
+            return .now(.error(error, includeBody: request.includesBody))
+        }
+    }
+
+    /// The response `work` makes, or the error it throws as a response.
+    private func answer(_ request: RegistryRequest, _ work: () async throws(RegistryError) -> Response) async -> Response {
+        do {
+            return try await work()
+        } catch {
+            return .error(error, includeBody: request.includesBody)
         }
     }
 
@@ -121,17 +119,12 @@ struct RegistryHandler: Sendable {
     /// `Warning: 299` for content served while its upstream could not be asked.
     private func staleWarning(_ text: String) -> String { "299 - \"\(text.prefix(4000))\"" }
 
-    /// The request's raw query string, without the `?`.
-    private func query(of request: HTTPRequestHead) -> String? {
-        request.uri.firstIndex(of: "?").map { String(request.uri[request.uri.index(after: $0)...]) }
-    }
-
     private func base(isHead: Bool) -> Response {
         Response(status: .ok, headers: ["Content-Type": "application/json", "Content-Length": "2"], body: isHead ? .none : .bytes(Array("{}".utf8)))
     }
 
-    private func manifestResponse(_ manifest: ManifestResult, _ request: HTTPRequestHead, isHead: Bool) throws(RegistryError) -> Response {
-        guard ManifestMediaType.isAccepted(manifest.mediaType, by: request.headers["Accept"]) else {
+    private func manifestResponse(_ manifest: ManifestResult, _ request: RegistryRequest) throws(RegistryError) -> Response {
+        guard ManifestMediaType.isAccepted(manifest.mediaType, by: request.head.headers["Accept"]) else {
             throw RegistryError(.manifestUnknown, "manifest is \(manifest.mediaType), which the request's Accept header does not allow")
         }
         let etag = "\"\(manifest.digest)\""
@@ -141,11 +134,11 @@ struct RegistryHandler: Sendable {
             "ETag": etag,
         ]
         if let warning = manifest.staleWarning { headers.add(name: "Warning", value: staleWarning(warning)) }
-        if request.headers["If-None-Match"].contains(where: { $0 == etag }) {
+        if request.head.headers["If-None-Match"].contains(where: { $0 == etag }) {
             return Response(status: .notModified, headers: headers)
         }
         headers.add(name: "Content-Length", value: "\(manifest.bytes.count)")
-        return Response(status: .ok, headers: headers, body: isHead ? .none : .bytes(manifest.bytes))
+        return Response(status: .ok, headers: headers, body: request.isHead ? .none : .bytes(manifest.bytes))
     }
 
     private func blobHeaders(_ digest: Digest) -> HTTPHeaders {
@@ -159,16 +152,16 @@ struct RegistryHandler: Sendable {
     }
 
     /// A committed blob, whole or one range, sent with sendfile.
-    private func stored(_ blob: OpenedBlob, range: String?) -> Response {
+    private func stored(_ blob: StoredBlob, range: String?) -> Response {
         var headers = blobHeaders(blob.digest)
         headers.add(name: "ETag", value: "\"\(blob.digest)\"")
         headers.add(name: "Cache-Control", value: "max-age=31536000")
         return ranged(size: blob.size, range: range, headers: headers) { first, last in .file(blob, first: first, last: last) }
     }
 
-    private func blob(_ repository: CacheRepository, _ digest: Digest, range: String?) async throws(RegistryError) -> Response {
+    private func blob(_ result: BlobResult, _ digest: Digest, range: String?) -> Response {
         var headers = blobHeaders(digest)
-        switch try await cache.blob(repository, digest) {
+        switch result {
         case .stored(let blob):
             return stored(blob, range: range)
         case .fetching(let inFlight):

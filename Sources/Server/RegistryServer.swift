@@ -4,44 +4,62 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// The HTTP/1.1 front: accepts connections and serves each one's requests in order (keep-alive
-/// and pipelining via NIO's pipeline handler), through `RegistryHandler`.
+/// The HTTP/1.1 front: accepts connections within `ConnectionLimits` and serves each one's
+/// requests in order (keep-alive and pipelining through NIO's pipeline handler).
+///
+/// Pipeline of a connection: `ConnectionTimeouts` (bytes: idle and request-head timers) → NIO's
+/// HTTP decoder (with header limits), encoder, pipelining and protocol-error handlers →
+/// `ConnectionHandler` (resolves each request once and has `ResponseWriter` answer it).
 public final class RegistryServer: Sendable {
     private let handler: RegistryHandler
     private let group: any EventLoopGroup
+    private let limits: ConnectionLimits
     private let logger: Logger
 
-    public init(cache: PullThroughCache, group: any EventLoopGroup, logger: Logger) {
+    public init(cache: PullThroughCache, group: any EventLoopGroup, limits: ConnectionLimits, logger: Logger) {
         self.handler = RegistryHandler(cache: cache)
         self.group = group
+        self.limits = limits
         self.logger = logger
     }
 
-    /// Binds `host:port` and serves until the task is cancelled. `onBound` receives the bound
-    /// address (useful with port 0).
+    /// Binds `host:port` and serves until the task is cancelled; then stops accepting, lets the
+    /// responses in progress finish for up to `limits.shutdownGrace`, closes every connection and
+    /// returns. `onBound` receives the bound address (useful with port 0).
     public func run(host: String, port: Int, onBound: @Sendable (SocketAddress) -> Void = { _ in }) async throws {
+        let connections = OpenConnections(maximum: limits.maxConnections, logger: logger)
+        let (handler, limits, logger) = (self.handler, self.limits, self.logger)
+        let writer = ResponseWriter(accessLog: AccessLog(logger: logger))
         let server = try await ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 512)
+            .serverChannelOption(.backlog, value: 4096)  // capped by net.core.somaxconn
+            .serverChannelOption(.maxMessagesPerRead, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
-            .bind(host: host, port: port) { [handler, logger] channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(CacheHitHandler(handler: handler, logger: logger))
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+            .childChannelInitializer { channel in
+                guard connections.admit(channel) else {
+                    return channel.close()
+                }
+                return channel.eventLoop.makeCompletedFuture {
+                    let timeouts = ConnectionTimeouts(limits: limits, logger: logger)
+                    let pipeline = channel.pipeline.syncOperations
+                    try pipeline.addHandler(timeouts)
+                    try pipeline.configureHTTPServerPipeline(withErrorHandling: true, withEncoderConfiguration: .init(),
+                                                             withDecoderLimitConfiguration: ConnectionLimits.headerLimits)
+                    try pipeline.addHandler(ConnectionHandler(handler: handler, writer: writer, timeouts: timeouts))
                 }
             }
-        if let address = server.channel.localAddress { onBound(address) }
-        logger.info("listening", metadata: ["address": "\(server.channel.localAddress.map { "\($0)" } ?? "?")"])
-        try await withThrowingDiscardingTaskGroup { group in
-            try await server.executeThenClose { connections in
-                for try await connection in connections {
-                    group.addTask { [self] in
-                        await HTTPConnection(channel: connection, handler: handler, logger: logger).serve()
-                    }
-                }
-            }
+            .bind(host: host, port: port)
+            .get()
+        if let address = server.localAddress { onBound(address) }
+        logger.info("listening", metadata: [
+            "address": "\(server.localAddress.map { "\($0)" } ?? "?")", "maxConnections": "\(limits.maxConnections)",
+        ])
+        await withTaskCancellationHandler {
+            _ = try? await server.closeFuture.get()
+        } onCancel: {
+            server.close(promise: nil)
         }
+        await connections.drain(grace: limits.shutdownGrace)
     }
 }

@@ -7,6 +7,14 @@ public struct ConfigFile: Decodable, Sendable, Equatable {
     /// One upstream (the simple form) or several; not both.
     public var upstream: Upstream?
     public var upstreams: [Upstream]?
+    public var connections: Connections?
+
+    public struct Connections: Decodable, Sendable, Equatable {
+        public var idleTimeout: String?
+        public var requestHeadTimeout: String?
+        public var maxConnections: Int?
+        public var shutdownGrace: String?
+    }
 
     public struct Storage: Decodable, Sendable, Equatable {
         public var path: String?

@@ -33,7 +33,8 @@ public enum ConfigLoader {
 
     /// Allowed keys per mapping path; `""` is the top level.
     private static let knownKeys: [String: Set<String>] = [
-        "": ["listen", "logLevel", "storage", "upstream", "upstreams"],
+        "": ["listen", "logLevel", "storage", "upstream", "upstreams", "connections"],
+        "connections": ["idleTimeout", "requestHeadTimeout", "maxConnections", "shutdownGrace"],
         "storage": ["path", "maxSize"],
         "upstream": ["name", "url", "namespaces", "default", "repositoryPrefix", "username", "password", "passwordFile", "passwordEnv",
                      "dockerConfigJSON", "connectTimeout", "responseTimeout", "readTimeout", "tagTTL",

@@ -22,6 +22,9 @@ public struct ServeOverrides: Sendable {
     public var tagTTL: String?
     public var maxSize: String?
     public var breakerBackoff: String?
+    public var idleTimeout: String?
+    public var requestHeadTimeout: String?
+    public var maxConnections: Int?
 
     public init() {}
 }
@@ -46,6 +49,7 @@ public struct ServeSettings: Sendable {
     /// In the order configured; names and namespaces unique, at most one default. Empty when
     /// none is configured: Stowage then serves what its store holds (an imported air-gap bundle).
     public var upstreams: [UpstreamDefinition]
+    public var connections: ConnectionSettings
 
     public static let defaultListen = "127.0.0.1:5000"
     public static let defaultTagTTL: Duration = .seconds(60)
@@ -63,7 +67,9 @@ public struct ServeSettings: Sendable {
         }
 
         let upstreams = try resolveUpstreams(file: file, overrides: overrides, environment: environment)
-        return ServeSettings(listenHost: host, listenPort: port, storage: storage, logLevel: logLevel, upstreams: upstreams)
+        let connections = try ConnectionSettings.resolve(file: file.connections, overrides: overrides)
+        return ServeSettings(listenHost: host, listenPort: port, storage: storage, logLevel: logLevel, upstreams: upstreams,
+                             connections: connections)
     }
 
     /// The file's `upstream` or `upstreams`; `--upstream URL` replaces the URL of a single one, or

@@ -58,10 +58,10 @@ struct CacheOptions: ParsableArguments {
     var logLevel: String?
 
     /// The settings from the config file and these flags (each flag wins over its key).
-    func settings(listen: String? = nil) throws(ConfigError) -> ServeSettings {
+    /// `serve` passes its own flags in `serving`.
+    func settings(serving: ServeOverrides = ServeOverrides()) throws(ConfigError) -> ServeSettings {
         let file = try loadConfigFile(config)
-        var overrides = ServeOverrides()
-        overrides.listen = listen
+        var overrides = serving
         overrides.storage = storage
         overrides.logLevel = logLevel
         overrides.upstreamURL = upstream

@@ -21,12 +21,26 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on, HOST:PORT (listen).")
     var listen: String?
 
+    @Option(help: "Close a connection with no request for this long, e.g. 60s (connections.idleTimeout).")
+    var idleTimeout: String?
+
+    @Option(help: "Close a connection whose request head is not complete this long after its first byte, e.g. 10s (connections.requestHeadTimeout).")
+    var requestHeadTimeout: String?
+
+    @Option(help: "Most client connections open at once; more are closed on arrival. Default: from the descriptor limit (connections.maxConnections).")
+    var maxConnections: Int?
+
     @OptionGroup var options: CacheOptions
 
     func run() async throws {
         let settings: ServeSettings
         do {
-            settings = try options.settings(listen: listen)
+            var serving = ServeOverrides()
+            serving.listen = listen
+            serving.idleTimeout = idleTimeout
+            serving.requestHeadTimeout = requestHeadTimeout
+            serving.maxConnections = maxConnections
+            settings = try options.settings(serving: serving)
         } catch {
             FileHandle.standardError.write(Data("stowage: bad configuration: \(error)\n".utf8))
             throw ExitCode(2)
@@ -44,7 +58,12 @@ struct Serve: AsyncParsableCommand {
         }
         let (upstreams, httpClients) = makeUpstreams(settings.upstreams, logger: logger)
         let cache = PullThroughCache(store: store, upstreams: upstreams, logger: logger)
-        let server = RegistryServer(cache: cache, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
+        let descriptorLimit = DescriptorBudget.raiseSoftLimit()
+        let limits = ConnectionLimits(
+            idleTimeout: settings.connections.idleTimeout, requestHeadTimeout: settings.connections.requestHeadTimeout,
+            maxConnections: settings.connections.maxConnections ?? DescriptorBudget.maxConnections(descriptorLimit: descriptorLimit),
+            shutdownGrace: settings.connections.shutdownGrace)
+        let server = RegistryServer(cache: cache, group: MultiThreadedEventLoopGroup.singleton, limits: limits, logger: logger)
         let budget = settings.storage.maxBytes.map { " of \(Formatting.bytes($0))" } ?? ", no size limit"
         let names = settings.upstreams.map(\.settings.name)
         let upstreamText = switch names.count {
@@ -67,22 +86,25 @@ struct Serve: AsyncParsableCommand {
             }
         }
         let flushing = Task { [logger] in await Self.flushAccesses(store, logger: logger) }
-        let signals = ShutdownSignals { serving.cancel() }
+        let signals = ShutdownSignals { [logger] in
+            logger.notice("shutting down: no new connections; responses in progress get \(settings.connections.shutdownGrace)")
+            serving.cancel()
+        }
         defer { signals.cancel() }
+        var failure: (any Error)?
         do {
             try await serving.value
-        } catch is CancellationError {
-            logger.notice("shutting down")
         } catch {
-            flushing.cancel()
-            await store.close()
-            await shutdown(httpClients)
-            FileHandle.standardError.write(Data("stowage: cannot serve on \(settings.listenHost):\(settings.listenPort): \(error)\n".utf8))
-            throw ExitCode(1)
+            failure = error
         }
         flushing.cancel()
         await store.close()
         await shutdown(httpClients)
+        if let failure {
+            FileHandle.standardError.write(Data("stowage: cannot serve on \(settings.listenHost):\(settings.listenPort): \(failure)\n".utf8))
+            throw ExitCode(1)
+        }
+        logger.notice("stopped")
     }
 
     /// Writes the accesses noted on the read path once a second (invariant 6: reads do not write).

@@ -9,7 +9,7 @@ import Upstream
 func makeUpstreams(_ definitions: [UpstreamDefinition], logger: Logger) -> ([CachedUpstream], [HTTPClient]) {
     guard !definitions.isEmpty else {
         let client = RegistryClient.makeHTTPClient(settings: .none)
-        return ([CachedUpstream.none(httpClient: client, logger: logger)], [client])
+        return ([CachedUpstream.none(client: RegistryClient(httpClient: client, settings: .none, logger: logger))], [client])
     }
     let clients = definitions.map { RegistryClient.makeHTTPClient(settings: $0.settings) }
     let upstreams = zip(definitions, clients).map { definition, client in

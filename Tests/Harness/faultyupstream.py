@@ -16,6 +16,8 @@ every repository has digests of its own):
   missing/app      its layer is missing: HEAD and GET of it answer 404 BLOB_UNKNOWN (manifest and config are fine)
   redirect/app     blob GET: 307 to http://<redirectHost>/blobdata/<digest>, a second listener on
                    127.0.0.2 (on 127.0.0.1 if that cannot bind) that serves the bytes
+  huge/app         with --huge-mib N: one blob of N MiB (no manifest), generated as it is sent and
+                   sent at --huge-rate-mib MiB/s; its digest and size are in the start-up line
 
 Listings ignore `n` and `last`, as a license proxy's do: GET /v2/_catalog lists every repository
 above at once, and GET /v2/<name>/tags/list lists LISTED_TAGS at once, without a Link header.
@@ -31,6 +33,7 @@ and runs until SIGTERM or until its stdin closes.
 """
 import argparse
 import base64
+import hashlib
 import json
 import os
 import re
@@ -55,7 +58,7 @@ ROUTE = re.compile(r"^/v2/(?P<name>.+)/(?P<kind>manifests|blobs)/(?P<reference>[
 class Fake:
     """The images, the credentials and the record of requests, shared by both listeners."""
 
-    def __init__(self, user, password, slow_seconds):
+    def __init__(self, user, password, slow_seconds, huge_mib=0, huge_rate_mib=32.0):
         self.authorization = "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode() if user else None
         self.slow_seconds = slow_seconds
         self.images = {repository: imagegen.small_image(repository, layer_size=(1 << 20) if repository == "slow/app" else 256 << 10)
@@ -65,6 +68,14 @@ class Fake:
         missing = self.images["missing/app"].all_blobs()[-1][0]
         del self.blobs["missing/app"][imagegen.digest_of(missing)]
         self.redirect_host = None
+        self.huge_mib = huge_mib
+        self.huge_rate = huge_rate_mib * (1 << 20)
+        self.huge_digest = None
+        if huge_mib:
+            hasher = hashlib.sha256()
+            for index in range(huge_mib):
+                hasher.update(huge_chunk(index))
+            self.huge_digest = "sha256:" + hasher.hexdigest()
         self.lock = threading.Lock()
         self.requests = []
 
@@ -84,6 +95,11 @@ class Fake:
     def reset(self):
         with self.lock:
             self.requests.clear()
+
+
+def huge_chunk(index):
+    """MiB number `index` of huge/app's blob: its own 32 bytes, repeated."""
+    return hashlib.sha256(index.to_bytes(8, "big")).digest() * (1 << 15)
 
 
 class Server(ThreadingHTTPServer):
@@ -155,6 +171,8 @@ class RegistryHandler(Handler):
         route = ROUTE.match(path)
         if not route:
             return self.error(404, "NOT_FOUND", "no such endpoint")
+        if route["name"] == "huge/app" and self.server.fake.huge_digest == route["reference"]:
+            return self.huge()
         if route["name"] not in self.server.fake.images:
             return self.error(404, "NAME_UNKNOWN", "repository name not known to registry")
         self.serve(route["name"], route["kind"], route["reference"])
@@ -210,6 +228,23 @@ class RegistryHandler(Handler):
             time.sleep(fake.slow_seconds / TRICKLE_STEPS)
 
 
+    def huge(self):
+        """huge/app's blob, generated MiB by MiB and paced at --huge-rate-mib."""
+        fake = self.server.fake
+        size = fake.huge_mib << 20
+        self.start(200, {"Content-Type": "application/octet-stream", "Docker-Content-Digest": fake.huge_digest,
+                         "Content-Length": str(size)})
+        if self.command == "HEAD":
+            return
+        started = time.monotonic()
+        for index in range(fake.huge_mib):
+            self.wfile.write(huge_chunk(index))
+            self.wfile.flush()
+            ahead = (index + 1) * (1 << 20) / fake.huge_rate - (time.monotonic() - started)
+            if ahead > 0:
+                time.sleep(ahead)
+
+
 class BlobDataHandler(Handler):
     """The redirect target: /blobdata/<digest> of redirect/app, no credentials asked for."""
 
@@ -247,16 +282,19 @@ def main():
     parser.add_argument("--user")
     parser.add_argument("--password")
     parser.add_argument("--slow-seconds", type=float, default=4.0, help="how long slow/app trickles a blob body")
+    parser.add_argument("--huge-mib", type=int, default=0, help="size of huge/app's one blob (none by default)")
+    parser.add_argument("--huge-rate-mib", type=float, default=32.0, help="MiB/s at which huge/app's blob is sent")
     args = parser.parse_args()
     if (args.user is None) != (args.password is None):
         parser.error("--user and --password go together")
-    fake = Fake(args.user, args.password, args.slow_seconds)
+    fake = Fake(args.user, args.password, args.slow_seconds, args.huge_mib, args.huge_rate_mib)
     server = listen([("127.0.0.1", 0)], RegistryHandler, fake)
     port = server.server_address[1]
     redirect = listen([("127.0.0.2", port), ("127.0.0.2", 0), ("127.0.0.1", 0)], BlobDataHandler, fake)
     fake.redirect_host = "%s:%d" % redirect.server_address
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print(json.dumps({"port": port, "redirectHost": fake.redirect_host,
+    huge = {"digest": fake.huge_digest, "size": fake.huge_mib << 20} if fake.huge_digest else None
+    print(json.dumps({"port": port, "redirectHost": fake.redirect_host, "huge": huge,
                       "images": [image.describe() for image in fake.images.values()]}), flush=True)
     try:
         while os.read(0, 4096):

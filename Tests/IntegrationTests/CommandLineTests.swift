@@ -48,15 +48,6 @@ import Testing
     }
 }
 
-@Suite struct ShutdownTests {
-    @Test func sigtermStopsServeCleanly() async throws {
-        let stowage = try await StowageServer.start(upstream: try await Fixtures.basicUpstream().url)
-        #expect(try await HTTP.get("\(stowage.url)/v2/").status == 200)
-        #expect(await stowage.terminate(within: .seconds(3)) == 0)
-        #expect(stowage.log().contains("shutting down"))
-    }
-}
-
 /// Secrets never reach a log line, even at debug level.
 @Suite struct SecretHygieneTests {
     @Test func debugLogsOfATokenPullContainNoLicenseTokenOrAuthorization() async throws {

@@ -45,7 +45,6 @@ import Testing
         ("/v2/app/oci/manifests/sha256:abc", "DIGEST_INVALID"),
         ("/v2/app/oci/blobs/sha256:ABCDEF", "DIGEST_INVALID"),
         ("/v2/app/oci/blobs/not-a-digest", "DIGEST_INVALID"),
-        ("/v2/app/oci/manifests/-bad-tag", "TAG_INVALID"),
     ])
     func malformedRequestsAreBadRequests(_ path: String, _ code: String) async throws {
         let stowage = try await StowageServer.start(upstream: try await Fixtures.basicUpstream().url)
@@ -54,6 +53,18 @@ import Testing
         #expect(result.status == 400)
         #expect(result.errorCode == code)
         #expect(result.header("Content-Type") == "application/json")
+    }
+
+    /// The distribution spec answers a manifest that is not found with 404 only; `TAG_INVALID` is
+    /// a legacy code clients must not rely on.
+    @Test(arguments: ["-bad-tag", ".INVALID_MANIFEST_NAME"])
+    func aTagThatCannotExistIsManifestUnknown(_ tag: String) async throws {
+        let stowage = try await StowageServer.start(upstream: try await Fixtures.basicUpstream().url)
+        defer { Task { await stowage.stop() } }
+        let result = try await HTTP.get("\(stowage.url)/v2/app/oci/manifests/\(tag)")
+        #expect(result.status == 404)
+        #expect(result.errorCode == "MANIFEST_UNKNOWN")
+        #expect(try await HTTP.head("\(stowage.url)/v2/app/oci/manifests/\(tag)").status == 404)
     }
 
     @Test(arguments: ["PUT", "POST", "PATCH", "DELETE"])

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 import Logging
 import OCI
@@ -13,7 +12,7 @@ public final class CachedUpstream: Sendable {
     public let tagTTL: Duration
     public let rule: UpstreamRouter.Rule
     /// Manifest requests in flight, one per method, repository and reference (this upstream's only).
-    let manifestRequests = Coalescer<String, UpstreamManifest>()
+    let manifestRequests = SingleFlight<String, UpstreamManifest, Void>()
     /// The upstream's whole catalog, kept for `tagTTL` so paging through it does not refetch it.
     let catalog = Mutex<(names: [String], fetchedAt: ContinuousClock.Instant)?>(nil)
 
@@ -28,9 +27,9 @@ public final class CachedUpstream: Sendable {
 
     /// The stand-in when no upstream is configured (`UpstreamSettings.none`): the default, answering
     /// every namespace, its tags never stale (nothing could revalidate them), every miss a 404.
-    public static func none(httpClient: HTTPClient, logger: Logger) -> CachedUpstream {
-        CachedUpstream(client: RegistryClient(httpClient: httpClient, settings: .none, logger: logger),
-                       tagTTL: .seconds(100 * 365 * 86_400), isDefault: true)
+    public static func none(client: RegistryClient) -> CachedUpstream {
+        precondition(!client.settings.isConfigured, "the stand-in upstream's client has no URL")
+        return CachedUpstream(client: client, tagTTL: .seconds(100 * 365 * 86_400), isDefault: true)
     }
 
     /// The upstream's name, as clients see it in messages.

@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Glibc
 import Logging
 import NIOCore
@@ -17,10 +16,18 @@ import Upstream
 /// complete copy of a blob that fails verification: on failure every follower's response is cut
 /// short (clients retry) and nothing is committed.
 ///
-/// When the last follower leaves (clients disconnected), the fetch goes on only while it is worth
-/// finishing: while what remains is at most `max(64 MiB, what is already written)`, and for at most
-/// `abandonedGrace` after the last follower left. Otherwise it stops and keeps nothing. A stalled
-/// upstream is bounded by the upstream read timeout.
+/// When the last follower leaves (a client that disconnects stops following at once: its task is
+/// cancelled), the fetch goes on only while it is worth finishing: while what remains is at most
+/// `max(64 MiB, what is already written)`, and for at most `abandonedGrace` after the last follower
+/// left. Otherwise it is abandoned at once (its task cancelled, which ends the upstream request)
+/// and keeps nothing. A stalled upstream is bounded by the upstream read timeout.
+///
+/// | state when a follower leaves            | result                                          |
+/// |-----------------------------------------|-------------------------------------------------|
+/// | other followers remain                  | nothing changes                                 |
+/// | last one; rest > max(64 MiB, written)   | abandoned now: upstream request cancelled, ingest file removed |
+/// | last one; rest small                    | goes on; abandoned if still unfollowed after `abandonedGrace` |
+/// | a follower joins before that            | goes on as if never left                        |
 public final class BlobFetch: Sendable {
     public let digest: Digest
     /// The blob's size, when the upstream announced it.
@@ -37,7 +44,11 @@ public final class BlobFetch: Sendable {
         var outcome: Outcome?
         var followers = 0
         var abandonedSince: ContinuousClock.Instant?
-        var waiters: [CheckedContinuation<Void, Never>] = []
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter: UInt64 = 0
+        /// The task writing the download, cancelled when the fetch is abandoned.
+        var runner: Task<Void, Never>?
+        var abandoned = false
     }
 
     enum Outcome: Sendable {
@@ -53,11 +64,14 @@ public final class BlobFetch: Sendable {
         var description: String { "every client left and the rest is not worth fetching" }
     }
 
-    private init(digest: Digest, size: Int64?, readDescriptor: Int32, store: ContentStore) {
+    private let logger: Logger
+
+    private init(digest: Digest, size: Int64?, readDescriptor: Int32, store: ContentStore, logger: Logger) {
         self.digest = digest
         self.size = size
         self.readDescriptor = readDescriptor
         self.store = store
+        self.logger = logger
     }
 
     deinit { close(readDescriptor) }
@@ -66,33 +80,40 @@ public final class BlobFetch: Sendable {
     /// to the repository it was fetched through; `finished` runs when the fetch has committed or failed.
     static func start(digest: Digest, upstream: UpstreamBlob, through repository: RepositoryKey, ingest: sending BlobIngest,
                       store: ContentStore, logger: Logger, finished: @escaping @Sendable () -> Void) throws(StoreError) -> BlobFetch {
-        let fetch = BlobFetch(digest: digest, size: upstream.contentLength, readDescriptor: try ingest.openReader(), store: store)
-        Task.detached {
-            await fetch.run(upstream.body, into: ingest, linkedTo: repository, logger: logger)
+        let fetch = BlobFetch(digest: digest, size: upstream.contentLength, readDescriptor: try ingest.openReader(), store: store, logger: logger)
+        let runner = Task.detached {
+            await fetch.run(upstream.body, into: ingest, linkedTo: repository)
             finished()
         }
+        fetch.state.withLock { $0.runner = runner }
         return fetch
     }
 
-    private func run(_ body: UpstreamBlob.Body, into ingest: BlobIngest, linkedTo repository: RepositoryKey, logger: Logger) async {
+    private func run(_ body: UpstreamBlob.Body, into ingest: BlobIngest, linkedTo repository: RepositoryKey) async {
         do {
             for try await chunk in body {
                 try chunk.withUnsafeReadableBytes { bytes throws(StoreError) in try ingest.append(bytes) }
                 let (waiters, abandon) = state.withLock { state in
                     state.written += Int64(chunk.readableBytes)
                     defer { state.waiters.removeAll() }
-                    return (state.waiters, shouldAbandon(state))
+                    return (state.waiters.values, state.abandoned || shouldAbandon(state))
                 }
                 for waiter in waiters { waiter.resume() }
-                if abandon { throw NotWorthFinishing() }
+                if abandon || Task.isCancelled { throw NotWorthFinishing() }
             }
             let kept = try await store.commit(ingest, linkedTo: repository)
             if kept { logger.info("cached blob", metadata: ["digest": "\(digest)", "size": "\(ingest.bytesWritten)"]) }
             finish(.complete)
         } catch {
             ingest.discard()
-            logger.error("blob fetch failed; nothing cached, its clients are cut off", metadata: ["digest": "\(digest)", "error": "\(error)"])
-            finish(.failed("\(error)"))
+            if state.withLock({ $0.abandoned }) {
+                logger.info("blob fetch abandoned: every client left and the rest is not worth fetching; nothing cached",
+                            metadata: ["digest": "\(digest)", "written": "\(ingest.bytesWritten)", "size": "\(size.map(String.init) ?? "unknown")"])
+                finish(.failed(NotWorthFinishing().description))
+            } else {
+                logger.error("blob fetch failed; nothing cached, its clients are cut off", metadata: ["digest": "\(digest)", "error": "\(error)"])
+                finish(.failed("\(error)"))
+            }
         }
     }
 
@@ -105,8 +126,9 @@ public final class BlobFetch: Sendable {
     private func finish(_ outcome: Outcome) {
         let waiters = state.withLock { state in
             state.outcome = outcome
+            state.runner = nil
             defer { state.waiters.removeAll() }
-            return state.waiters
+            return state.waiters.values
         }
         for waiter in waiters { waiter.resume() }
     }
@@ -121,9 +143,29 @@ public final class BlobFetch: Sendable {
     }
 
     func leave() {
-        state.withLock { state in
+        let (runner, lastOne) = state.withLock { state -> (Task<Void, Never>?, Bool) in
             state.followers -= 1
-            if state.followers == 0 { state.abandonedSince = .now }
+            guard state.followers == 0, state.outcome == nil else { return (nil, false) }
+            state.abandonedSince = .now
+            guard shouldAbandon(state) else { return (nil, true) }
+            state.abandoned = true
+            return (state.runner, false)
+        }
+        runner?.cancel()
+        if lastOne { abandonLater() }
+    }
+
+    /// The last follower left a fetch worth finishing: it is abandoned if nobody follows it again
+    /// within `abandonedGrace`, even when the upstream sends nothing more meanwhile.
+    private func abandonLater() {
+        Task { [self] in
+            try? await Task.sleep(for: Self.abandonedGrace + .milliseconds(100))
+            let runner = state.withLock { state -> Task<Void, Never>? in
+                guard state.outcome == nil, shouldAbandon(state) else { return nil }
+                state.abandoned = true
+                return state.runner
+            }
+            runner?.cancel()
         }
     }
 
@@ -139,13 +181,23 @@ public final class BlobFetch: Sendable {
                 }
             }
             if let ready { return try ready.get() }
-            await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
-                let wakeNow = state.withLock { state in
-                    if state.outcome != nil || state.written - 1 > offset { return true }
-                    state.waiters.append(waiter)
-                    return false
+            try Task.checkCancellation()
+            let id = state.withLock { state in
+                defer { state.nextWaiter += 1 }
+                return state.nextWaiter
+            }
+            // A follower whose client left is cancelled: it stops waiting at once.
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
+                    let wakeNow = state.withLock { state in
+                        if state.outcome != nil || state.written - 1 > offset || Task.isCancelled { return true }
+                        state.waiters[id] = waiter
+                        return false
+                    }
+                    if wakeNow { waiter.resume() }
                 }
-                if wakeNow { waiter.resume() }
+            } onCancel: {
+                state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
             }
         }
     }

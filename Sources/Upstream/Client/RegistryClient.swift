@@ -63,7 +63,7 @@ public final class RegistryClient: Sendable {
         }
         try await requireSuccess(response)
         return UpstreamBlob(contentLength: Self.contentLength(response), mediaType: response.headers.first(name: "Content-Type"),
-                            body: response.body)
+                            body: ByteStream(response.body))
     }
 
     /// A blob's size from a `HEAD`, without downloading it; nil when the upstream does not say,

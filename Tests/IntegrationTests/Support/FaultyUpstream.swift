@@ -6,6 +6,8 @@ final class FaultyUpstream: Sendable {
     struct Info: Decodable, Sendable {
         let port: Int
         let redirectHost: String
+        /// huge/app's one blob, when started with `--huge-mib`.
+        let huge: SeededImage.Blob?
         let images: [SeededImage]
     }
 

@@ -12,7 +12,7 @@ enum Route: Equatable {
 
     /// Parses `path` (without its query). Unknown paths are `nil` (404); known shapes with bad
     /// parts are the matching 400 error.
-    static func parse(_ path: String) -> Result<Route, RegistryError>? {
+    static func parse(_ path: Substring) -> Result<Route, RegistryError>? {
         guard path == "/v2" || path.hasPrefix("/v2/") else { return nil }
         let rest = path.dropFirst(4)
         if rest.isEmpty { return .success(.base) }
@@ -26,7 +26,12 @@ enum Route: Equatable {
         if let marker = rest.lastRange(of: "/manifests/") {
             let reference = percentDecoded(rest[marker.upperBound...])
             return name(rest[..<marker.lowerBound]).flatMap { name in
-                ManifestReference.parse(reference).map { .manifest(name, $0) }
+                ManifestReference.parse(reference).map { .manifest(name, $0) }.flatMapError { error in
+                    // No manifest can exist under a tag that cannot exist: the spec answers a manifest that is
+                    // not found with 404 only (TAG_INVALID is a legacy code clients must not rely on).
+                    guard error.code == .tagInvalid else { return .failure(error) }
+                    return .failure(RegistryError(.manifestUnknown, "manifest unknown: \(reference.prefix(200)) is not a valid tag", status: 404))
+                }
             }
         }
         if let marker = rest.lastRange(of: "/blobs/") {

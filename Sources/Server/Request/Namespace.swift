@@ -10,13 +10,13 @@ struct Namespace: Sendable, Equatable {
 
     /// The namespace of a request, nil when it names none. A value that is not a `host[:port]` is
     /// still a namespace (routing then answers 404), but it is never echoed into a header.
-    static func of(_ request: HTTPRequestHead, query: String?) -> Namespace? {
+    static func of(_ request: HTTPRequestHead, query: Substring?) -> Namespace? {
         if let query, let value = parameter("ns", in: query) { return Namespace(value: value) }
         return request.headers.first(name: "OCI-Namespace").map { Namespace(value: $0) }
     }
 
     /// The first value of `name` in a raw query string, `%XX` escapes decoded.
-    static func parameter(_ name: String, in query: String) -> String? {
+    static func parameter(_ name: String, in query: Substring) -> String? {
         for pair in query.split(separator: "&") {
             guard let equals = pair.firstIndex(of: "="), pair[..<equals] == name else { continue }
             return percentDecoded(pair[pair.index(after: equals)...])

@@ -1,20 +1,27 @@
 import Cache
 import NIOHTTP1
 import OCI
-import Store
 
-/// What the handler decided to send; `HTTPConnection` writes it.
-struct Response {
-    enum Body {
+/// What the handler decided to send; `ResponseWriter` writes it.
+struct Response: Sendable {
+    enum Body: Sendable {
         case none
         case bytes([UInt8])
         /// A byte range `[first, last]` of a committed blob, sent with sendfile; the blob is released
         /// (its lease ended) once sent.
-        case file(OpenedBlob, first: Int64, last: Int64)
+        case file(StoredBlob, first: Int64, last: Int64)
         /// A cache miss, followed as the shared fetch writes it.
         case follow(BlobFollower)
         /// A cache miss with no room to keep it, streamed from its own upstream response.
         case passThrough(BlobPassThrough)
+    }
+
+    /// Whether the body is sent as it becomes available (`ResponseWriter.stream`) rather than in one trip.
+    var isStreamed: Bool {
+        switch body {
+        case .follow, .passThrough: true
+        case .none, .bytes, .file: false
+        }
     }
 
     var status: HTTPResponseStatus

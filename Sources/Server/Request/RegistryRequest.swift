@@ -1,0 +1,50 @@
+import NIOHTTP1
+import OCI
+
+/// A request head, parsed once: what it asks for and everything the handler, the response writer
+/// and the access log need from it. Nothing downstream looks at the raw head again.
+struct RegistryRequest: Sendable {
+    /// What the request asks for, or why it is refused before the cache is asked.
+    enum Target: Sendable {
+        case route(Route)
+        case refused(RegistryError, allow: String? = nil)
+    }
+
+    let head: HTTPRequestHead
+    let isHead: Bool
+    let target: Target
+    let namespace: Namespace?
+    /// The raw query string, without the `?`.
+    let query: Substring?
+
+    init(_ head: HTTPRequestHead) {
+        self.head = head
+        isHead = head.method == .HEAD
+        let uri = head.uri[...]
+        let questionMark = uri.utf8.firstIndex(of: UInt8(ascii: "?"))
+        let path = questionMark.map { uri[..<$0] } ?? uri
+        query = questionMark.map { uri[uri.index(after: $0)...] }
+        namespace = Namespace.of(head, query: query)
+        target = Self.target(head.method, path: path)
+    }
+
+    private static func target(_ method: HTTPMethod, path: Substring) -> Target {
+        guard let parsed = Route.parse(path) else {
+            return .refused(RegistryError(.nameUnknown, "no such endpoint \(path.prefix(200))", status: 404))
+        }
+        switch parsed {
+        case .failure(let error):
+            return .refused(error)
+        case .success(let route):
+            guard method == .GET || method == .HEAD else {
+                return .refused(.unsupported("Stowage is a pull-through cache: \(method.rawValue) is not supported"), allow: "GET, HEAD")
+            }
+            return .route(route)
+        }
+    }
+
+    /// The response to a request without a body (`HEAD`) carries headers only.
+    var includesBody: Bool { !isHead }
+
+    var range: String? { head.headers.first(name: "Range") }
+}

@@ -1,0 +1,100 @@
+import Cache
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// The only code that turns a `Response` into HTTP parts: a head, then bytes, a file region (a hit,
+/// sent with sendfile), a download in flight followed as it lands, or a verified pass-through;
+/// then the end. It owns the lifetime of the blob files and leases it sends, the access log line,
+/// and whether the connection may serve another request.
+///
+/// Bodies in hand (none, bytes, a file) are written in one trip on the event loop (`write`);
+/// streamed bodies (`stream`) from the request's task, each part written on the event loop and
+/// awaited before the next, so the client's pace sets the download's (back-pressure) and a file
+/// is closed only once sendfile is done with it.
+struct ResponseWriter: Sendable {
+    let accessLog: AccessLog
+
+    /// How a response ended: bytes of body handed to the socket, and whether the connection may
+    /// serve another request.
+    struct Outcome {
+        var bytes: Int64
+        var reusable: Bool
+    }
+
+    /// On the event loop: writes a response whose body is in hand. `ended` runs on the event loop
+    /// once the last part has been written (or the write failed).
+    func write(_ response: Response, for exchange: Exchange, context: ChannelHandlerContext, ended: @escaping (Outcome) -> Void) {
+        var response = response
+        let keepAlive = response.prepare(for: exchange.request.head)
+        context.write(NIOAny(HTTPServerResponsePart.head(head(response, exchange))), promise: nil)
+        var bytes: Int64 = 0
+        var sent: (blob: StoredBlob, file: NIOFileHandle)?
+        switch response.body {
+        case .none:
+            break
+        case .bytes(let body):
+            bytes = Int64(body.count)
+            context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+        case .file(let blob, let first, let last):
+            bytes = last - first + 1
+            let file = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: blob.takeDescriptor())
+            sent = (blob, file)
+            context.write(NIOAny(HTTPServerResponsePart.body(.fileRegion(FileRegion(fileHandle: file, readerIndex: Int(first), endIndex: Int(last + 1))))),
+                          promise: nil)
+        case .follow, .passThrough:
+            preconditionFailure("a streamed body is sent with stream(_:for:on:)")
+        }
+        let status = response.status.code
+        context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).assumeIsolated().whenComplete { [accessLog] result in
+            // The file is closed and the blob's lease ended only once sendfile is done with it.
+            try? sent?.file.close()
+            sent?.blob.release()
+            let complete = (try? result.get()) != nil
+            accessLog.record(exchange, status: status, bytes: bytes, complete: complete)
+            ended(Outcome(bytes: bytes, reusable: keepAlive && complete))
+        }
+    }
+
+    /// From the request's task: writes a response with a streamed body part by part, each part
+    /// awaited. If the body fails (a download that failed verification, an upstream that broke
+    /// off) or the task is cancelled (the client left), the connection is closed, so a client
+    /// sees a short read and retries.
+    func stream(_ response: Response, for exchange: Exchange, on channel: any Channel) async -> Outcome {
+        var response = response
+        let keepAlive = response.prepare(for: exchange.request.head)
+        var bytes: Int64 = 0
+        do {
+            // Not awaited: writes from this task reach the event loop in order.
+            channel.write(HTTPServerResponsePart.head(head(response, exchange)), promise: nil)
+            switch response.body {
+            case .follow(let follower):
+                let file = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: try follower.duplicateDescriptor())
+                defer { try? file.close() }
+                for try await segment in follower {
+                    let region = FileRegion(fileHandle: file, readerIndex: Int(segment.lowerBound), endIndex: Int(segment.upperBound))
+                    try await channel.writeAndFlush(HTTPServerResponsePart.body(.fileRegion(region))).get()
+                    bytes += Int64(segment.count)
+                }
+            case .passThrough(let body):
+                for try await chunk in body {
+                    try await channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(chunk))).get()
+                    bytes += Int64(chunk.readableBytes)
+                }
+            case .none, .bytes, .file:
+                preconditionFailure("a body in hand is sent with write(_:for:context:ended:)")
+            }
+            try await channel.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
+            accessLog.record(exchange, status: response.status.code, bytes: bytes, complete: true)
+            return Outcome(bytes: bytes, reusable: keepAlive)
+        } catch {
+            channel.close(promise: nil)
+            accessLog.record(exchange, status: response.status.code, bytes: bytes, complete: false)
+            return Outcome(bytes: bytes, reusable: false)
+        }
+    }
+
+    private func head(_ response: Response, _ exchange: Exchange) -> HTTPResponseHead {
+        HTTPResponseHead(version: exchange.request.head.version, status: response.status, headers: response.headers)
+    }
+}

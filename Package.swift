@@ -82,7 +82,7 @@ let package = Package(
         .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "OCI"], swiftSettings: strict),
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "OCI"], swiftSettings: strict),
-        .testTarget(name: "CacheTests", dependencies: ["Cache", "OCI"], swiftSettings: strict),
+        .testTarget(name: "CacheTests", dependencies: ["Cache", "OCI", "Store"], swiftSettings: strict),
         .testTarget(name: "StowageConfigTests", dependencies: ["StowageConfig", "Upstream"], swiftSettings: strict),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "OCI"], swiftSettings: strict),
         .testTarget(name: "OCILayoutTests", dependencies: ["OCILayout", "OCI"], swiftSettings: strict),

@@ -66,8 +66,11 @@ let package = Package(
         .target(name: "OCILayout", dependencies: ["OCI"], swiftSettings: strict),
         // Terminal output: the live transfer display of `stowage preseed`.
         .target(name: "Console", swiftSettings: strict),
+        // A cache carried across an air gap: bundles (OCI layout tars) exported from the store and
+        // imported through the cache's pull rules. Its own target so Cache stays free of file formats.
+        .target(name: "AirGap", dependencies: ["OCI", "Store", "Cache", "OCILayout", "Console"], swiftSettings: strict),
         .executableTarget(name: "stowage", dependencies: [
-            "OCI", "Store", "Upstream", "Cache", "Server", "StowageConfig", "Workloads", "OCILayout", "Console",
+            "OCI", "Store", "Upstream", "Cache", "Server", "StowageConfig", "Workloads", "OCILayout", "Console", "AirGap",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),

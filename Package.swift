@@ -69,8 +69,14 @@ let package = Package(
         // A cache carried across an air gap: bundles (OCI layout tars) exported from the store and
         // imported through the cache's pull rules. Its own target so Cache stays free of file formats.
         .target(name: "AirGap", dependencies: ["OCI", "Store", "Cache", "OCILayout", "Console"], swiftSettings: strict),
+        // The composition root: the store, upstreams and cache every command opens from its settings.
+        .target(name: "Runtime", dependencies: [
+            "Store", "Upstream", "Cache", "StowageConfig",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         .executableTarget(name: "stowage", dependencies: [
-            "OCI", "Store", "Upstream", "Cache", "Server", "StowageConfig", "Workloads", "OCILayout", "Console", "AirGap",
+            "OCI", "Store", "Upstream", "Cache", "Server", "StowageConfig", "Workloads", "OCILayout", "Console", "AirGap", "Runtime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),

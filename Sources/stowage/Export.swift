@@ -1,6 +1,7 @@
 import AirGap
 import ArgumentParser
 import Console
+import Runtime
 
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,7 +23,7 @@ struct Export: AsyncParsableCommand {
 
     func run() async throws {
         let images = list.load()
-        let opened = OpenedCache(options)
+        let opened = options.open()
         let written: BundleExport.Written
         do {
             written = try await BundleExport(cache: opened.cache, store: opened.store).write(images, to: output)

@@ -2,6 +2,7 @@ import AirGap
 import ArgumentParser
 import Cache
 import Console
+import Runtime
 
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -27,7 +28,7 @@ struct Import: AsyncParsableCommand {
     @OptionGroup var options: CacheOptions
 
     func run() async throws {
-        let opened = OpenedCache(options)
+        let opened = options.open()
         let imported: BundleImport
         do {
             imported = try await BundleImport(StagedBundle.read(bundle, into: opened.store), name: name, cache: opened.cache)

@@ -1,5 +1,4 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Cache
 import Console
 import Dispatch
@@ -7,6 +6,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import Runtime
 import Server
 import Store
 import StowageConfig
@@ -34,16 +34,14 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "stowage")
         logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
 
-        let store: ContentStore
+        let opened: OpenedCache
         do {
-            store = try ContentStore(root: settings.storage.path, budget: settings.storage.maxBytes.map { StorageBudget(maxBytes: $0) },
-                                     role: .server, logger: logger)
+            opened = try OpenedCache(settings, role: .server, logger: logger)
         } catch {
-            FileHandle.standardError.write(Data("stowage: cannot open storage \(settings.storage.path): \(error)\n".utf8))
+            FileHandle.standardError.write(Data("stowage: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        let (upstreams, httpClients) = makeUpstreams(settings.upstreams, logger: logger)
-        let cache = PullThroughCache(store: store, upstreams: upstreams, logger: logger)
+        let (store, upstreams, cache) = (opened.store, opened.upstreams, opened.cache)
         let server = RegistryServer(cache: cache, group: MultiThreadedEventLoopGroup.singleton, logger: logger)
         let budget = settings.storage.maxBytes.map { " of \(Formatting.bytes($0))" } ?? ", no size limit"
         let names = settings.upstreams.map(\.settings.name)
@@ -75,14 +73,12 @@ struct Serve: AsyncParsableCommand {
             logger.notice("shutting down")
         } catch {
             flushing.cancel()
-            await store.close()
-            await shutdown(httpClients)
+            await opened.close()
             FileHandle.standardError.write(Data("stowage: cannot serve on \(settings.listenHost):\(settings.listenPort): \(error)\n".utf8))
             throw ExitCode(1)
         }
         flushing.cancel()
-        await store.close()
-        await shutdown(httpClients)
+        await opened.close()
     }
 
     /// Writes the accesses noted on the read path once a second (invariant 6: reads do not write).

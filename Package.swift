@@ -96,6 +96,8 @@ let package = Package(
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "OCI"], swiftSettings: strict),
         .testTarget(name: "OCILayoutTests", dependencies: ["OCILayout", "OCI"], swiftSettings: strict),
         .testTarget(name: "ConsoleTests", dependencies: ["Console"], swiftSettings: strict),
+        .testTarget(name: "AirGapTests", dependencies: ["AirGap", "Cache", "OCI", "Runtime", "Store", "StowageConfig",
+                                                        .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // Starts the built `stowage` binary (`swift build` first) against real registries and clients.
         .testTarget(name: "IntegrationTests", dependencies: [
             "OCI", "Store",

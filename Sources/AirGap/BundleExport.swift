@@ -1,5 +1,4 @@
 import Cache
-import Foundation
 import OCI
 import OCILayout
 import Store
@@ -8,7 +7,7 @@ import Store
 /// pull of it would be and walked in the store alone (`LocalImageSource`), so nothing is fetched
 /// and every image must be wholly cached before a byte is written. The bundle holds each image's
 /// manifest byte-exact, the cached children of an index, every blob, and an index.json naming each
-/// image by its full reference. The file appears only once complete.
+/// image by its full reference. An existing file at the path is replaced whole (`ReplacedFile`).
 public struct BundleExport {
     /// What a bundle holds.
     public struct Written: Sendable, Equatable {
@@ -29,6 +28,7 @@ public struct BundleExport {
     }
 
     public func write(_ images: [String], to path: String) async throws(BundleError) -> Written {
+        let file = try ReplacedFile(path)
         var walked: [(target: ImageTarget, image: WalkedImage<Int64>)] = []
         var problems: [String] = []
         for image in images {
@@ -40,15 +40,15 @@ public struct BundleExport {
             }
         }
         guard problems.isEmpty else { throw BundleError("cannot export:\n  " + problems.joined(separator: "\n  ")) }
-        let partial = "\(path).partial-\(getpid())"
+        let written: Written
         do {
-            let written = try layout(walked, to: partial)
-            try FileManager.default.moveItem(atPath: partial, toPath: path)
-            return written
+            written = try layout(walked, to: file.partialPath)
         } catch {
-            try? FileManager.default.removeItem(atPath: partial)
-            throw BundleError("cannot write \(path): \(error)")
+            file.discard()
+            throw ReplacedFile.failure(path, "\(error)")
         }
+        try file.replace()
+        return written
     }
 
     private func layout(_ images: [(target: ImageTarget, image: WalkedImage<Int64>)], to path: String) throws(TarError) -> Written {

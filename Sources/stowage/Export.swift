@@ -10,7 +10,7 @@ struct Export: AsyncParsableCommand {
             Every image must be cached (preseed it first); nothing is fetched. The bundle holds each image's manifest, the \
             cached children of an index and all their blobs, and an index.json naming each image by its full reference in \
             org.opencontainers.image.ref.name. skopeo reads it as oci-archive:BUNDLE:REFERENCE; `stowage import` loads it. \
-            The file appears only once complete.
+            The file appears only once complete, and replaces a file already at that path.
             """
     )
 

@@ -43,8 +43,8 @@ public struct BundleImport {
             } catch {
                 throw BundleError("\(reference): \(error.message)")
             }
-            let source = BundleImageSource(bundle: bundle, entry: entry, reference: reference)
             guard let digest = Digest(entry.digest) else { throw BundleError("it lacks the manifest \(entry.digest) of \(reference)") }
+            let source = BundleImageSource(bundle: bundle, entry: entry, reference: reference)
             let walked = try await ImageWalk().run(.digest(digest), in: source)
             images.append(Image(target: target, walked: walked))
         }

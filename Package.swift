@@ -65,8 +65,17 @@ let package = Package(
         .target(name: "OCILayout", dependencies: ["OCI"], swiftSettings: strict),
         // Terminal output: the live transfer display of `stowage preseed`.
         .target(name: "Console", swiftSettings: strict),
+        // A cache carried across an air gap: bundles (OCI layout tars) exported from the store and
+        // imported through the cache's pull rules. Its own target so Cache stays free of file formats.
+        .target(name: "AirGap", dependencies: ["OCI", "Store", "Cache", "OCILayout", "Console"], swiftSettings: strict),
+        // The composition root: the store, upstreams and cache every command opens from its settings.
+        .target(name: "Runtime", dependencies: [
+            "Store", "Upstream", "Cache", "StowageConfig",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         .executableTarget(name: "stowage", dependencies: [
-            "OCI", "Store", "Upstream", "Cache", "Server", "StowageConfig", "Workloads", "OCILayout", "Console",
+            "OCI", "Store", "Upstream", "Cache", "Server", "StowageConfig", "Workloads", "OCILayout", "Console", "AirGap", "Runtime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
@@ -81,7 +90,7 @@ let package = Package(
         .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "OCI"], swiftSettings: strict),
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "OCI"], swiftSettings: strict),
-        .testTarget(name: "CacheTests", dependencies: ["Cache", "OCI"], swiftSettings: strict),
+        .testTarget(name: "CacheTests", dependencies: ["Cache", "OCI", "Store"], swiftSettings: strict),
         // The real server in-process, driven over loopback sockets.
         .testTarget(name: "ServerTests", dependencies: [
             "Server", "Cache", "Store", "Upstream", "OCI",
@@ -94,6 +103,8 @@ let package = Package(
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "OCI"], swiftSettings: strict),
         .testTarget(name: "OCILayoutTests", dependencies: ["OCILayout", "OCI"], swiftSettings: strict),
         .testTarget(name: "ConsoleTests", dependencies: ["Console"], swiftSettings: strict),
+        .testTarget(name: "AirGapTests", dependencies: ["AirGap", "Cache", "OCI", "Runtime", "Store", "StowageConfig",
+                                                        .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // Starts the built `stowage` binary (`swift build` first) against real registries and clients.
         .testTarget(name: "IntegrationTests", dependencies: [
             "OCI", "Store",

@@ -193,11 +193,14 @@ public final class PullThroughCache: Sendable {
         guard let bytes = response.bytes else {
             throw RegistryError(.unknown, "upstream \(upstreamName) sent a manifest without a body", status: 502)
         }
-        let computed = SHA256Hasher.digest(of: bytes)
-        let claimed = expected ?? response.digest.flatMap(Digest.init).flatMap { $0.isSHA256 ? $0 : nil }
-        if let claimed, claimed != computed {
-            logger.error("manifest digest mismatch", metadata: ["repository": "\(repository)", "reference": "\(reference)", "expected": "\(claimed)", "actual": "\(computed)"])
-            throw RegistryError(.unknown, "upstream \(upstreamName) sent a manifest that does not match \(claimed)", status: 502)
+        let computed: Digest
+        do {
+            computed = try response.verifiedDigest(expected: expected)
+        } catch {
+            logger.error("manifest digest mismatch", metadata: [
+                "repository": "\(repository)", "reference": "\(reference)", "expected": "\(error.claimed)", "actual": "\(error.computed)",
+            ])
+            throw RegistryError(.unknown, "upstream \(upstreamName) sent a manifest that does not match \(error.claimed)", status: 502)
         }
         let manifest = StoredManifest(digest: computed, mediaType: response.mediaType, bytes: bytes)
         _ = try await storeAccess { () throws(StoreError) in try await store.putManifest(manifest, linkedTo: repository.key, tag: tag) }

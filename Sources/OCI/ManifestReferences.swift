@@ -1,11 +1,6 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
-
-/// What a manifest refers to: the child manifests of an index and the blobs (config, layers,
-/// artifact blobs) of an image. Pinning walks these so an image's parts stay together.
+/// What a manifest refers to, as digests: the child manifests of an index and the blobs (config,
+/// layers, artifact blobs) of an image. The store's link and pin rules follow these so an image's
+/// parts stay together. A view of `ManifestDocument` (the one parser), not a parser of its own.
 public struct ManifestReferences: Sendable, Equatable {
     public let manifests: [Digest]
     public let blobs: [Digest]
@@ -18,38 +13,17 @@ public struct ManifestReferences: Sendable, Equatable {
         self.sizes = sizes
     }
 
-    /// The references in a manifest's JSON, or nil when it is not a JSON object. Descriptors with
-    /// a malformed digest are left out; unknown fields are ignored.
-    public static func parse(_ bytes: [UInt8]) -> ManifestReferences? {
-        guard let document = try? JSONDecoder().decode(Document.self, from: Data(bytes)) else { return nil }
-        let manifests = (document.manifests ?? []).compactMap(\.parsed)
-        var blobs = [document.config].compactMap { $0?.parsed }
-        blobs += (document.layers ?? []).compactMap(\.parsed)
-        blobs += (document.blobs ?? []).compactMap(\.parsed)
-        blobs += (document.fsLayers ?? []).compactMap { $0.blobSum.flatMap(Digest.init) }
+    /// The children and blobs of `document`; its `subject` is not among them (it points up).
+    public init(_ document: ManifestDocument) {
         var sizes: [Digest: Int64] = [:]
-        let descriptors = (document.manifests ?? []) + [document.config].compactMap { $0 } + (document.layers ?? []) + (document.blobs ?? [])
-        for descriptor in descriptors {
-            if let digest = descriptor.parsed, let size = descriptor.size, size >= 0 { sizes[digest] = size }
+        for descriptor in document.children + document.blobs {
+            if let size = descriptor.size { sizes[descriptor.digest] = size }
         }
-        return ManifestReferences(manifests: manifests, blobs: blobs, sizes: sizes)
+        self.init(manifests: document.children.map(\.digest), blobs: document.blobs.map(\.digest), sizes: sizes)
     }
 
-    private struct Document: Decodable {
-        let manifests: [Descriptor]?
-        let config: Descriptor?
-        let layers: [Descriptor]?
-        let blobs: [Descriptor]?
-        let fsLayers: [SchemaOneLayer]?
-    }
-
-    private struct Descriptor: Decodable {
-        let digest: String?
-        let size: Int64?
-        var parsed: Digest? { digest.flatMap(Digest.init) }
-    }
-
-    private struct SchemaOneLayer: Decodable {
-        let blobSum: String?
+    /// The references in a manifest's JSON, or nil when it is not a JSON object.
+    public static func parse(_ bytes: [UInt8]) -> ManifestReferences? {
+        ManifestDocument.parse(bytes).map(ManifestReferences.init)
     }
 }

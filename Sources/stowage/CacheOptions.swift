@@ -1,8 +1,7 @@
 import ArgumentParser
-import AsyncHTTPClient
-import Cache
 import Foundation
 import Logging
+import Runtime
 import Store
 import StowageConfig
 
@@ -79,41 +78,23 @@ struct CacheOptions: ParsableArguments {
         overrides.breakerBackoff = breakerBackoff
         return try ServeSettings.resolve(file: file, overrides: overrides, environment: ProcessInfo.processInfo.environment)
     }
-}
 
-/// The store and the cache over it, opened as a command other than `serve` uses them: beside a
-/// running server (no store lock), logging at `warning` unless `--log-level` says otherwise.
-struct OpenedCache {
-    let settings: ServeSettings
-    let store: ContentStore
-    let cache: PullThroughCache
-    let clients: [HTTPClient]
-    let logger: Logger
-
-    init(_ options: CacheOptions) {
+    /// The store, upstreams and cache, opened as a command other than `serve` uses them: beside a
+    /// running server (no store lock), logging at `warning` unless `--log-level` says otherwise.
+    /// Exits with status 2 for a bad configuration and 1 when the store cannot be opened.
+    func open() -> OpenedCache {
         let settings: ServeSettings
         do {
-            settings = try options.settings()
+            settings = try self.settings()
         } catch {
             fail("bad configuration: \(error)", status: 2)
         }
         var logger = Logger(label: "stowage")
-        logger.logLevel = options.logLevel.flatMap(Logger.Level.init(rawValue:)) ?? .warning
+        logger.logLevel = logLevel.flatMap(Logger.Level.init(rawValue:)) ?? .warning
         do {
-            store = try ContentStore(root: settings.storage.path, budget: settings.storage.maxBytes.map { StorageBudget(maxBytes: $0) },
-                                     role: .reader, logger: logger)
+            return try OpenedCache(settings, role: .reader, logger: logger)
         } catch {
-            fail("cannot open storage \(settings.storage.path): \(error)", status: 1)
+            fail("\(error)", status: 1)
         }
-        (self.settings, self.logger) = (settings, logger)
-        let (upstreams, clients) = makeUpstreams(settings.upstreams, logger: logger)
-        self.clients = clients
-        cache = PullThroughCache(store: store, upstreams: upstreams, logger: logger)
-    }
-
-    /// Records the accesses noted and shuts the upstream clients down.
-    func close() async {
-        await store.close()
-        await shutdown(clients)
     }
 }

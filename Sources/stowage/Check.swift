@@ -2,6 +2,7 @@ import ArgumentParser
 import Cache
 import Foundation
 import OCI
+import Runtime
 
 struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,7 +30,7 @@ struct Check: AsyncParsableCommand {
 
     func run() async throws {
         let images = list.load()
-        let opened = OpenedCache(options)
+        let opened = options.open()
         let reports = await ImageCheck(cache: opened.cache, platforms: platform.platforms).run(images)
         await opened.close()
         let status = reports.compactMap { $0.failure?.kind.exitStatus }.min() ?? 0

@@ -1,9 +1,8 @@
+import AirGap
 import ArgumentParser
 import Cache
-import Foundation
-import OCI
-import OCILayout
-import Store
+import Console
+import Runtime
 
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,17 +28,20 @@ struct Import: AsyncParsableCommand {
     @OptionGroup var options: CacheOptions
 
     func run() async throws {
-        let opened = OpenedCache(options)
+        let opened = options.open()
+        let imported: BundleImport
         do {
-            let read = try await BundleReader.read(bundle, into: opened.store)
-            let plan = try ImportPlan(read, name: name, cache: opened.cache)
-            let summary = try await plan.commit(into: opened.store, pin: !noPin)
-            await opened.close()
-            for line in summary.lines { print(line) }
-            print("imported \(summary.images) images from \(bundle)")
+            imported = try await BundleImport(StagedBundle.read(bundle, into: opened.store), name: name, cache: opened.cache)
+            try await imported.record(pin: !noPin)
         } catch {
             await opened.close()
             fail("cannot import \(bundle): \(error)", status: 1)
         }
+        await opened.close()
+        for image in imported.images {
+            print("imported \(image.target.name) (\(image.digest)): \(image.manifests) manifests, \(image.blobs) blobs, "
+                  + "\(Formatting.bytes(image.bytes))\(noPin ? "" : ", pinned")")
+        }
+        print("imported \(imported.images.count) images from \(bundle)")
     }
 }

@@ -10,3 +10,14 @@ func emit(_ object: [String: Any]) {
 func printLine(_ line: String) {
     FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
+
+/// Prints `stowage: message` to stderr and exits with `status`.
+func fail(_ message: String, status: Int32) -> Never {
+    FileHandle.standardError.write(Data("stowage: \(message)\n".utf8))
+    Foundation.exit(status)
+}
+
+/// An ISO 8601 UTC time for seconds since the epoch.
+func isoTime(_ seconds: Int64) -> String {
+    Date(timeIntervalSince1970: TimeInterval(seconds)).ISO8601Format()
+}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Cache
 import Console
 import Foundation
+import Runtime
 import Upstream
 import Glibc
 
@@ -39,7 +40,7 @@ struct Preseed: AsyncParsableCommand {
     func run() async throws {
         let images = list.load()
         let platforms = platform.platforms
-        let opened = OpenedCache(options)
+        let opened = options.open()
         let output: any PreseedOutput = if json { JSONEvents() } else if TerminalDisplay.isTerminal(STDOUT_FILENO) { LiveDisplay() } else { FinishedLines() }
         let start = ContinuousClock.now
         let preseeder = Preseeder(cache: opened.cache, options: .init(platforms: platforms, concurrency: concurrency, pin: pin),

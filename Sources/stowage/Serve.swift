@@ -1,5 +1,4 @@
 import ArgumentParser
-import AsyncHTTPClient
 import Cache
 import Console
 import Dispatch
@@ -7,6 +6,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import Runtime
 import Server
 import Store
 import StowageConfig
@@ -48,16 +48,14 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "stowage")
         logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
 
-        let store: ContentStore
+        let opened: OpenedCache
         do {
-            store = try ContentStore(root: settings.storage.path, budget: settings.storage.maxBytes.map { StorageBudget(maxBytes: $0) },
-                                     role: .server, logger: logger)
+            opened = try OpenedCache(settings, role: .server, logger: logger)
         } catch {
-            FileHandle.standardError.write(Data("stowage: cannot open storage \(settings.storage.path): \(error)\n".utf8))
+            FileHandle.standardError.write(Data("stowage: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        let (upstreams, httpClients) = makeUpstreams(settings.upstreams, logger: logger)
-        let cache = PullThroughCache(store: store, upstreams: upstreams, logger: logger)
+        let (store, upstreams, cache) = (opened.store, opened.upstreams, opened.cache)
         let descriptorLimit = DescriptorBudget.raiseSoftLimit()
         let limits = ConnectionLimits(
             idleTimeout: settings.connections.idleTimeout, requestHeadTimeout: settings.connections.requestHeadTimeout,
@@ -98,8 +96,7 @@ struct Serve: AsyncParsableCommand {
             failure = error
         }
         flushing.cancel()
-        await store.close()
-        await shutdown(httpClients)
+        await opened.close()
         if let failure {
             FileHandle.standardError.write(Data("stowage: cannot serve on \(settings.listenHost):\(settings.listenPort): \(failure)\n".utf8))
             throw ExitCode(1)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Runtime
 import Store
 import StowageConfig
 
@@ -30,10 +31,9 @@ struct StoreOptions: ParsableArguments {
         var logger = Logger(label: "stowage")
         logger.logLevel = logLevel
         do {
-            let store = try ContentStore(root: settings.path, budget: settings.maxBytes.map { StorageBudget(maxBytes: $0) }, role: role, logger: logger)
-            return (store, settings)
+            return (try ContentStore.open(settings, role: role, logger: logger), settings)
         } catch {
-            fail("cannot open storage \(settings.path): \(error)", status: 1)
+            fail("\(error)", status: 1)
         }
     }
 }
@@ -43,15 +43,4 @@ func loadConfigFile(_ path: String?) throws(ConfigError) -> ConfigFile {
     let resolved = path ?? "Configs/stowage.yaml"
     if path == nil && !FileManager.default.fileExists(atPath: resolved) { return ConfigFile() }
     return try ConfigLoader.load(path: resolved)
-}
-
-/// Prints `stowage: message` to stderr and exits with `status`.
-func fail(_ message: String, status: Int32) -> Never {
-    FileHandle.standardError.write(Data("stowage: \(message)\n".utf8))
-    Foundation.exit(status)
-}
-
-/// An ISO 8601 UTC time for seconds since the epoch.
-func isoTime(_ seconds: Int64) -> String {
-    Date(timeIntervalSince1970: TimeInterval(seconds)).ISO8601Format()
 }

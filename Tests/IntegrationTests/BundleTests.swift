@@ -120,6 +120,39 @@ import Testing
         #expect(try snapshot(target) == before, "nothing of the corrupt bundle was recorded or kept")
     }
 
+    /// A second export to the same path replaces the first bundle whole (written beside it, then
+    /// renamed over it): no raw framework error, nothing left beside it, and the new bundle imports.
+    @Test func exportingOntoAnExistingBundleReplacesItWithTheNewOne() async throws {
+        let (source, upstream, host) = try await preseeded(["app/oci:1.0", "charts/mychart:0.1.0"])
+        let directory = Paths.temporaryDirectory("bundle-twice")
+        let bundle = directory + "/bundle.tar"
+        let first = try export(["-o", bundle, "\(host)/app/oci:1.0"], source, upstream)
+        #expect(first.status == 0, "\(first.output)")
+        let second = try export(["-o", bundle, "\(host)/charts/mychart:0.1.0"], source, upstream)
+        #expect(second.status == 0, "\(second.output)")
+        #expect(second.output.hasPrefix("exported 1 images, ") && second.output.hasSuffix(" to \(bundle)\n"), "\(second.output)")
+
+        let index = try run("/usr/bin/tar", ["-xOf", bundle, "index.json"])
+        #expect(index.contains(#""org.opencontainers.image.ref.name":"\#(host)/charts/mychart:0.1.0""#), "\(index)")
+        #expect(!index.contains("app/oci"), "the first bundle is gone: \(index)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["bundle.tar"], "no partial file is left beside it")
+
+        let imported = try StowageCLI.run(["import", bundle], storage: Paths.temporaryDirectory("bundle-twice-target"))
+        #expect(imported.status == 0, "\(imported.output)")
+        #expect(imported.output.hasSuffix("imported 1 images from \(bundle)\n"), "\(imported.output)")
+        #expect(imported.output.contains("imported \(host)/charts/mychart:0.1.0 ("), "\(imported.output)")
+    }
+
+    @Test func exportingIntoADirectoryThatDoesNotExistFailsNamingThePath() async throws {
+        let (source, upstream, host) = try await preseeded(["app/oci:1.0"])
+        let missing = Paths.temporaryDirectory("bundle-nowhere") + "/absent"
+        let bundle = missing + "/bundle.tar"
+        let result = try export(["-o", bundle, "\(host)/app/oci:1.0"], source, upstream)
+        #expect(result.status == 1)
+        #expect(result.output == "stowage: cannot write \(bundle): the directory \(missing) does not exist\n")
+        #expect(!FileManager.default.fileExists(atPath: missing))
+    }
+
     /// What a store holds: its tags (with pins) and its files.
     private func snapshot(_ storage: String) throws -> [String] {
         let tags = try StowageCLI.run(["ls"], storage: storage).output.split(separator: "\n").map { String($0.split(separator: " ").prefix(2).joined(separator: " ")) }

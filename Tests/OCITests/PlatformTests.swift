@@ -25,37 +25,3 @@ import Testing
         #expect(Platform("linux/arm64")!.matches(Platform(os: "linux", architecture: "arm64", variant: "v8")))
     }
 }
-
-@Suite struct ImageIndexTests {
-    static let amd64 = "sha256:" + String(repeating: "a", count: 64)
-    static let arm64 = "sha256:" + String(repeating: "b", count: 64)
-    static let attestation = "sha256:" + String(repeating: "c", count: 64)
-    let json = """
-        {"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[
-          {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\(amd64)","size":500,"platform":{"os":"linux","architecture":"amd64"}},
-          {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\(arm64)","size":501,"platform":{"os":"linux","architecture":"arm64","variant":"v8"}},
-          {"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"\(attestation)","size":90,"annotations":{"vnd.docker.reference.type":"attestation-manifest"}},
-          {"digest":"not-a-digest"}
-        ]}
-        """
-
-    @Test func entriesKeepDigestMediaTypeSizeAndPlatform() throws {
-        let index = try #require(ImageIndex.parse(Array(json.utf8)))
-        #expect(index.entries.map(\.digest.description) == [Self.amd64, Self.arm64, Self.attestation])
-        #expect(index.entries[1].platform == Platform(os: "linux", architecture: "arm64", variant: "v8"))
-        #expect(index.entries[1].size == 501)
-        #expect(index.entries[2].platform == nil)
-    }
-
-    @Test func platformsChooseTheirEntriesAndNoneChoosesAll() throws {
-        let index = try #require(ImageIndex.parse(Array(json.utf8)))
-        #expect(index.entries(for: [Platform("linux/arm64")!]).map(\.digest.description) == [Self.arm64])
-        #expect(index.entries(for: [Platform("linux/s390x")!]).isEmpty)
-        #expect(index.entries(for: []).count == 3)
-    }
-
-    @Test func anImageManifestIsNotAnIndex() {
-        #expect(ImageIndex.parse(Array(#"{"schemaVersion":2,"config":{},"layers":[]}"#.utf8)) == nil)
-        #expect(ImageIndex.parse(Array("not json".utf8)) == nil)
-    }
-}

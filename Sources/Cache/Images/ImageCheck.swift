@@ -1,11 +1,11 @@
 import OCI
-import Store
 import Upstream
 
 /// Proves images can be pulled through their upstream, without storing anything (`stowage check`):
-/// each image is routed as `serve` would, its manifest (and, for an index, the children for the
-/// asked platforms) fetched and verified against its digest, and every blob asked for with a
-/// `HEAD`. The first failure of an image is reported with its class and the part that failed.
+/// each image is routed as `serve` would and walked at its upstream (`UpstreamImageSource`): its
+/// manifest (and, for an index, the children for the asked platforms) fetched and verified against
+/// its digest, and every blob asked for with a `HEAD`. The first failure of an image is reported
+/// with its class and the part that failed.
 public struct ImageCheck: Sendable {
     let cache: PullThroughCache
     let platforms: [Platform]
@@ -33,73 +33,15 @@ public struct ImageCheck: Sendable {
             return CheckReport(image: image, name: nil, digest: nil, manifests: 0, blobs: 0,
                                failure: CheckFailure(kind: kind, part: "reference \(image)", message: error.message))
         }
-        var report = CheckReport(image: image, name: target.name, digest: nil, manifests: 0, blobs: 0, failure: nil)
+        var progress = ImageWalk.Progress()
+        var failure: CheckFailure?
         do throws(CheckFailure) {
-            let client = target.repository.upstream.client
-            let repository = target.repository.name.value
-            let expected: Digest? = if case .digest(let digest) = target.reference { digest } else { nil }
-            let top = try await manifest(client, repository, reference: target.reference.description, expected: expected,
-                                         part: target.tag.map { "tag \($0.value) of \(target.repository.name)" } ?? "manifest \(target.name)")
-            report.digest = top.digest
-            report.manifests = 1
-            var images = [(top.bytes, "")]
-            if let index = ImageIndex.parse(top.bytes) {
-                let children = index.entries(for: platforms)
-                guard !children.isEmpty else {
-                    let available = index.entries.compactMap { $0.platform?.description }.joined(separator: ", ")
-                    throw CheckFailure(kind: .notFound, part: "platform \(platforms.map(\.description).joined(separator: ", "))",
-                                       message: "the index has no manifest for it (it has \(available))")
-                }
-                images = []
-                for child in children {
-                    let platform = child.platform.map { " (\($0))" } ?? ""
-                    let manifest = try await manifest(client, repository, reference: child.digest.description, expected: child.digest,
-                                                      part: "manifest \(child.digest)\(platform)")
-                    report.manifests += 1
-                    if ImageIndex.parse(manifest.bytes) == nil { images.append((manifest.bytes, platform)) }
-                }
-            }
-            var checked = Set<Digest>()
-            for (bytes, platform) in images {
-                guard let references = ManifestReferences.parse(bytes) else { continue }
-                for digest in references.blobs where checked.insert(digest).inserted {
-                    try await blob(client, repository, digest, size: references.sizes[digest], part: "blob \(digest)\(platform)")
-                    report.blobs += 1
-                }
-            }
+            _ = try await ImageWalk(platforms: platforms).run(target.reference, in: UpstreamImageSource(target), progress: &progress)
         } catch {
-            report.failure = error
+            failure = error
         }
-        return report
-    }
-
-    private func manifest(_ client: RegistryClient, _ repository: String, reference: String, expected: Digest?,
-                          part: String) async throws(CheckFailure) -> (digest: Digest, bytes: [UInt8]) {
-        let response: UpstreamManifest
-        do {
-            response = try await client.manifest(repository: repository, reference: reference, method: .get)
-        } catch {
-            throw CheckFailure(error, part: part)
-        }
-        let bytes = response.bytes ?? []
-        let computed = SHA256Hasher.digest(of: bytes)
-        let claimed = expected ?? response.digest.flatMap(Digest.init).flatMap { $0.isSHA256 ? $0 : nil }
-        if let claimed, claimed != computed {
-            throw CheckFailure(kind: .digestMismatch, part: part, message: "the upstream sent bytes hashing to \(computed), not \(claimed)")
-        }
-        return (computed, bytes)
-    }
-
-    private func blob(_ client: RegistryClient, _ repository: String, _ digest: Digest, size: Int64?, part: String) async throws(CheckFailure) {
-        let answered: Int64?
-        do {
-            answered = try await client.blobSize(repository: repository, digest: digest.description)
-        } catch {
-            throw CheckFailure(error, part: part)
-        }
-        if let size, let answered, size != answered {
-            throw CheckFailure(kind: .digestMismatch, part: part, message: "the upstream has \(answered) bytes, the manifest says \(size)")
-        }
+        return CheckReport(image: image, name: target.name, digest: progress.top, manifests: progress.manifests, blobs: progress.blobs,
+                           failure: failure)
     }
 }
 

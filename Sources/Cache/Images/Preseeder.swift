@@ -1,12 +1,10 @@
-import Logging
 import OCI
 import Store
-import Synchronization
 import Upstream
 
 /// Fills the cache with images before they are pulled (`stowage preseed`): each image is routed
-/// and fetched exactly as `serve` would on a pull, through the same store, so what it caches is
-/// what a pull finds. For an index only the children for the asked platforms are fetched (all
+/// and walked through the pull-through cache (`PullThroughImageSource`), fetched exactly as
+/// `serve` would on a pull, through the same store, so what it caches is what a pull finds. For an index only the children for the asked platforms are fetched (all
 /// when none are asked); the index itself is stored byte-exact. Blobs already cached are skipped,
 /// and a blob shared by several images is fetched once (the cache's single flight).
 public struct Preseeder: Sendable {
@@ -71,60 +69,26 @@ public struct Preseeder: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let target = try cache.target(for: image)
-        let repository = target.repository
-        let knownBefore = try cache.storeRead { () throws(StoreError) in try cache.store.manifest(digestOf: target) }
-        let top = try await cache.manifest(repository, target.reference)
-        var manifestsFetched = knownBefore != top.digest
-        var images = [top.bytes]
-        var manifests = 1
-        if let index = ImageIndex.parse(top.bytes) {
-            let children = index.entries(for: options.platforms)
-            guard !children.isEmpty else {
-                let available = index.entries.compactMap { $0.platform?.description }.joined(separator: ", ")
-                throw RegistryError(.manifestUnknown, "\(target.name) has no manifest for \(options.platforms.map(\.description).joined(separator: ", ")) (it has \(available))",
-                                    status: 404)
-            }
-            for child in children {
-                let cached = try cache.storeRead { () throws(StoreError) in try cache.store.manifest(child.digest) } != nil
-                let manifest = try await cache.manifest(repository, .digest(child.digest))
-                manifestsFetched = manifestsFetched || !cached
-                // A nested index is not an image: its own children are out of scope here.
-                if ImageIndex.parse(manifest.bytes) == nil { images.append(manifest.bytes) }
-                manifests += 1
-            }
-            images.removeFirst()
+        let source = PullThroughImageSource(cache: cache, target: target)
+        let walked = try await ImageWalk(platforms: options.platforms).run(target.reference, in: source)
+        let total = walked.blobs.map { $0.blob.size ?? 0 }.reduce(0, +)
+        let cachedBytes = walked.blobs.compactMap(\.answer).reduce(0, +)
+        events(.resolved(image: image, digest: walked.top.digest, manifests: walked.manifests.count, blobs: walked.blobs.count,
+                         bytes: total, cachedBytes: cachedBytes))
+        for (blob, cachedSize) in walked.blobs where cachedSize != nil {
+            events(.blobCached(image: image, digest: blob.digest, size: blob.size ?? 0, fetched: false))
         }
-        var sizes: [Digest: Int64] = [:]
-        var blobs: [Digest] = []
-        for bytes in images {
-            guard let references = ManifestReferences.parse(bytes) else { continue }
-            for digest in references.blobs where sizes[digest] == nil {
-                sizes[digest] = references.sizes[digest] ?? 0
-                blobs.append(digest)
-            }
-        }
-        let total = sizes.values.reduce(0, +)
-        var cachedBytes: Int64 = 0
-        var missing: [Digest] = []
-        for digest in blobs {
-            if let size = try cache.cachedBlobSize(repository, digest) { cachedBytes += size } else { missing.append(digest) }
-        }
-        events(.resolved(image: image, digest: top.digest, manifests: manifests, blobs: blobs.count, bytes: total, cachedBytes: cachedBytes))
-        for digest in blobs where !missing.contains(digest) {
-            events(.blobCached(image: image, digest: digest, size: sizes[digest] ?? 0, fetched: false))
-        }
-        let fetched = try await fetchAll(missing, into: repository, image: image, slots: slots)
-        if options.pin {
-            try await cache.storeAccess { () throws(StoreError) in try await cache.store.pin(top.digest, as: target.name) }
-        }
+        let missing = walked.blobs.filter { $0.answer == nil }.map(\.blob.digest)
+        let fetched = try await fetchAll(missing, into: target.repository, checkedIn: source.local, image: image, slots: slots)
+        if options.pin { try await cache.pin(walked.top.digest, as: target) }
         let seconds = (clock.now - start).inSeconds
-        return PreseedOutcome(name: target.name, digest: top.digest, manifests: manifests, blobs: blobs.count, fetchedBlobs: fetched.count,
-                              fetchedBytes: fetched.bytes, totalBytes: total, seconds: seconds,
-                              alreadyCached: fetched.count == 0 && !manifestsFetched)
+        return PreseedOutcome(name: target.name, digest: walked.top.digest, manifests: walked.manifests.count, blobs: walked.blobs.count,
+                              fetchedBlobs: fetched.count, fetchedBytes: fetched.bytes, totalBytes: total, seconds: seconds,
+                              alreadyCached: fetched.count == 0 && !source.fetchedManifests)
     }
 
     /// Fetches the blobs, at most `concurrency` at once across the run; all must be cached after.
-    private func fetchAll(_ digests: [Digest], into repository: CacheRepository, image: String,
+    private func fetchAll(_ digests: [Digest], into repository: CacheRepository, checkedIn local: LocalImageSource, image: String,
                           slots: TransferSlots) async throws(RegistryError) -> (count: Int, bytes: Int64) {
         let outcome = await withTaskGroup(of: Result<(Int64, Bool), RegistryError>.self) { group in
             for digest in digests {
@@ -132,7 +96,7 @@ public struct Preseeder: Sendable {
                     await slots.acquire()
                     let result: Result<(Int64, Bool), RegistryError>
                     do throws(RegistryError) {
-                        result = .success(try await fetchBlob(digest, into: repository, image: image))
+                        result = .success(try await fetchBlob(digest, into: repository, checkedIn: local, image: image))
                     } catch {
                         result = .failure(error)
                     }
@@ -161,7 +125,8 @@ public struct Preseeder: Sendable {
 
     /// One blob into the cache: its size, and whether this call downloaded it (false when another
     /// download or an earlier run had it).
-    private func fetchBlob(_ digest: Digest, into repository: CacheRepository, image: String) async throws(RegistryError) -> (Int64, Bool) {
+    private func fetchBlob(_ digest: Digest, into repository: CacheRepository, checkedIn local: LocalImageSource,
+                           image: String) async throws(RegistryError) -> (Int64, Bool) {
         var fetched = false
         switch try await cache.blob(repository, digest) {
         case .stored(let opened):
@@ -180,7 +145,7 @@ public struct Preseeder: Sendable {
         case .passThrough:
             throw RegistryError(.unknown, "no room in the cache for \(digest): raise storage.maxSize or unpin images", status: 507)
         }
-        guard let size = try cache.cachedBlobSize(repository, digest) else {
+        guard let size = try local.linkedBlobSize(digest) else {
             throw RegistryError(.unknown, "\(digest) was downloaded but not kept: the cache has no room for it", status: 507)
         }
         events(.blobCached(image: image, digest: digest, size: size, fetched: fetched))
@@ -205,15 +170,5 @@ actor TransferSlots {
 
     func release() {
         if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
-    }
-}
-
-extension ContentStore {
-    /// The digest the store has for the image now: its tag's, or the digest itself when cached.
-    func manifest(digestOf target: ImageTarget) throws(StoreError) -> Digest? {
-        switch target.reference {
-        case .tag(let tag): return try self.tag(TagKey(target.key, tag: tag))?.digest
-        case .digest(let digest): return try manifest(digest) != nil ? digest : nil
-        }
     }
 }

@@ -1,20 +1,31 @@
 import Console
-import Foundation
 import OCI
 import OCILayout
 import Store
 
-/// A bundle read and verified: every blob in `ingest/` (verified, not yet committed) and the
-/// small JSON ones (manifests) in memory too.
-struct BundleReader {
-    var index: LayoutIndex
-    var ingests: [Digest: BlobIngest]
-    var documents: [Digest: [UInt8]]
+/// A bundle (an OCI image layout tar) read and verified, nothing recorded yet: every blob is a
+/// verified download in the store's `ingest/` (dropped unless an import commits it), and the small
+/// JSON ones (possible manifests) are in memory too. A corrupt or incomplete bundle fails here,
+/// naming the failing digest, before anything reaches the index.
+public struct StagedBundle {
+    public let index: LayoutIndex
+    let ingests: [Digest: BlobIngest]
+    let documents: [Digest: [UInt8]]
 
     /// Blobs this small that start like JSON are kept in memory as possible manifests.
     static let documentLimit = 4 << 20
 
-    static func read(_ path: String, into store: ContentStore) async throws -> BundleReader {
+    public static func read(_ path: String, into store: ContentStore) async throws(BundleError) -> StagedBundle {
+        do {
+            return try await stage(path, into: store)
+        } catch let error as BundleError {
+            throw error
+        } catch {
+            throw BundleError("\(error)")
+        }
+    }
+
+    private static func stage(_ path: String, into store: ContentStore) async throws -> StagedBundle {
         let tar = try TarReader(path: path)
         var indexBytes: [UInt8]?
         var hasLayout = false
@@ -51,13 +62,6 @@ struct BundleReader {
         }
         guard hasLayout else { throw BundleError("it is not an OCI image layout (no oci-layout file)") }
         guard let indexBytes else { throw BundleError("it is not an OCI image layout (no index.json)") }
-        return BundleReader(index: try ImageLayout.decodeIndex(indexBytes), ingests: ingests, documents: documents)
+        return StagedBundle(index: try ImageLayout.decodeIndex(indexBytes), ingests: ingests, documents: documents)
     }
-}
-
-/// Why a bundle cannot be imported.
-struct BundleError: Error, CustomStringConvertible {
-    let description: String
-
-    init(_ description: String) { self.description = description }
 }

@@ -53,7 +53,7 @@ public final class RegistryServer: Sendable {
             .get()
         if let address = server.localAddress { onBound(address) }
         logger.info("listening", metadata: [
-            "address": "\(server.localAddress.map { "\($0)" } ?? "?")", "maxConnections": "\(limits.maxConnections)",
+            "address": "\(server.localAddress.map { "\($0)" } ?? "?")", "connectionLimit": "\(limits.maxConnections)",
         ])
         await withTaskCancellationHandler {
             _ = try? await server.closeFuture.get()

@@ -37,6 +37,19 @@ import Testing
         #expect(response.header("Content-Type") == "application/json")
     }
 
+    @Test(arguments: ["GARBAGE\r\n\r\n", "GET /v2/ HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 70 << 10))\r\n\r\n"])
+    func aMalformedOrOversizedHeadIsABadRequestAndTheConnectionIsClosed(_ request: String) async throws {
+        let server = try await InProcessServer.start()
+        defer { Task { await server.stop() } }
+        let client = try RawClient(port: server.port)
+        try client.send(request)
+
+        let response = try await client.response()
+        #expect(response.statusLine == "HTTP/1.1 400 Bad Request")
+        #expect(response.header("Connection") == "close")
+        #expect(await client.isClosedByServer())
+    }
+
     @Test func anIdleConnectionIsClosedAfterTheIdleTimeout() async throws {
         let server = try await InProcessServer.start(limits: ConnectionLimits(idleTimeout: .milliseconds(300), maxConnections: 8))
         defer { Task { await server.stop() } }

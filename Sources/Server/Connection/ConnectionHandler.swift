@@ -47,6 +47,12 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
     }
 
+    /// A malformed or oversized request (NIO's protocol error handler has answered it with a 400),
+    /// or a broken socket: the connection cannot go on.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         work?.cancel()
         work = nil

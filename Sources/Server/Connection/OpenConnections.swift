@@ -40,7 +40,7 @@ final class OpenConnections: Sendable {
         }
         if let refusedToLog {
             logger.warning("connection limit reached: closing new connections", metadata: [
-                "maxConnections": "\(maximum)", "refusedSoFar": "\(refusedToLog)",
+                "connectionLimit": "\(maximum)", "refusedSoFar": "\(refusedToLog)",
             ])
         }
         guard admitted else { return false }

@@ -3,7 +3,7 @@ import Logging
 import OCI
 
 /// Writes: all of them go through the single index writer. Making room (eviction) happens inside
-/// the transaction that needs the room, and evicted files are unlinked on the writer queue right
+/// the transaction that needs the room, and evicted files are unlinked on the writer thread right
 /// after that transaction commits, before any other write could rename a new copy into place.
 extension ContentStore {
     /// Stores a manifest (already verified against its digest by the caller), links it and what it
@@ -53,7 +53,7 @@ extension ContentStore {
         var reservation: SpaceReservation?
         if budget != nil, let expectedSize {
             reservation = try await writer.perform { [self] () throws(StoreError) -> SpaceReservation? in
-                // Reserved on the writer queue: no other reservation or commit can slip in between
+                // Reserved on the writer thread: no other reservation or commit can slip in between
                 // the check and the promise. Most downloads fit, and that needs only a read.
                 let used = try read { txn throws(LMDBError) in try AccessIndex(databases: databases).bytesUsed(txn) }
                 if fits(expectedSize, used: used) { return SpaceReservation(bytes: expectedSize, table: reservations) }
@@ -81,11 +81,12 @@ extension ContentStore {
         try ingest.verify()
         let (fd, source, digest, size, reservation) = (ingest.takeDescriptor(), ingest.path, ingest.digest, ingest.bytesWritten, ingest.reservation)
         do {
-            try await offloaded { () throws(StoreError) in
+            try await files.run { () throws(StoreError) in
                 defer { Glibc.close(fd) }
                 try POSIX.fsync(fd, path: source)
             }
         } catch {
+            if case .closed = error { Glibc.close(fd) }  // the pool never ran the body that closes it
             ingest.discard()
             throw error
         }
@@ -127,7 +128,7 @@ extension ContentStore {
 
     private enum CommitOutcome: Sendable { case stored, alreadyStored, noRoom }
 
-    // MARK: On the writer queue
+    // MARK: On the writer thread
 
     /// Inside a write transaction: whether `bytes` more fit under the budget (committed plus
     /// reserved), evicting least-recently-used content down to the low watermark when they do not.

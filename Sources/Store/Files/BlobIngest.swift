@@ -61,7 +61,7 @@ public final class BlobIngest {
         try POSIX.open(path, O_RDONLY)
     }
 
-    /// Hands the open descriptor to the store, which fsyncs and closes it off the cooperative pool.
+    /// Hands the open descriptor to the store, which fsyncs and closes it on its file threads.
     func takeDescriptor() -> Int32 {
         precondition(isVerified, "commit before verify")
         defer { fd = -1 }

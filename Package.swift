@@ -82,7 +82,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/StoreBenchmark", swiftSettings: strict),
         .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: strict),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "OCI"], swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: [
+            "Store", "OCI",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], swiftSettings: strict),
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "OCI"], swiftSettings: strict),
         .testTarget(name: "CacheTests", dependencies: ["Cache", "OCI"], swiftSettings: strict),
         .testTarget(name: "StowageConfigTests", dependencies: ["StowageConfig", "Upstream"], swiftSettings: strict),

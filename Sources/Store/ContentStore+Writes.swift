@@ -1,4 +1,3 @@
-import Glibc
 import Logging
 import OCI
 
@@ -69,27 +68,18 @@ extension ContentStore {
                 return nil
             }
         }
-        return try BlobIngest(digest: digest, expectedSize: expectedSize, path: layout.ingestPath(named: POSIX.randomHex(bytes: 16)),
-                              reservation: reservation)
+        let path = layout.ingestPath(named: POSIX.randomHex(bytes: 16))
+        return try await BlobIngest.create(digest: digest, expectedSize: expectedSize, path: path, files: files, reservation: reservation)
     }
 
-    /// Verifies the ingest (size, digest) if not yet done, makes it durable under `blobs/`, then
-    /// records it. Returns false when it could not be kept for lack of room (nothing recorded, the
-    /// file removed). On any failure nothing is recorded and the partial file is gone.
+    /// Writes what the ingest still holds, verifies it (size, digest) if not yet done, makes it
+    /// durable under `blobs/`, then records it. Returns false when it could not be kept for lack of
+    /// room (nothing recorded, the file removed). On any failure nothing is recorded and the partial
+    /// file is gone.
     @discardableResult
     public func commit(_ ingest: BlobIngest, linkedTo repository: RepositoryKey? = nil) async throws(StoreError) -> Bool {
-        try ingest.verify()
-        let (fd, source, digest, size, reservation) = (ingest.takeDescriptor(), ingest.path, ingest.digest, ingest.bytesWritten, ingest.reservation)
-        do {
-            try await files.run { () throws(StoreError) in
-                defer { Glibc.close(fd) }
-                try POSIX.fsync(fd, path: source)
-            }
-        } catch {
-            if case .closed = error { Glibc.close(fd) }  // the pool never ran the body that closes it
-            ingest.discard()
-            throw error
-        }
+        try await ingest.seal()  // flush, verify, fsync on the file threads
+        let (source, digest, size, reservation) = (ingest.path, ingest.digest, ingest.bytesWritten, ingest.reservation)
         ingest.committed = true  // From here the writer owns the file: it is renamed or removed below.
         let outcome = try await writer.perform { [self] () throws(StoreError) -> CommitOutcome in
             defer {

@@ -26,7 +26,7 @@ public final class ContentStore: Sendable {
     let environment: LMDBEnvironment
     let databases: IndexDatabases
     let writer: IndexWriter
-    /// Threads for the blocking calls of downloads (fsyncing ingest files).
+    /// Threads for the blocking calls of downloads: creating, writing and fsyncing ingest files.
     let files: BlockingPool
     let pending: PendingAccesses
     let reservations = ReservationTable()

@@ -24,10 +24,12 @@ let package = Package(
         .target(name: "OCI", swiftSettings: strict),
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        // LMDB index + content-addressed blob files.
+        // LMDB index + content-addressed blob files; blocking calls on NIO thread pools of its own.
         .target(name: "Store", dependencies: [
             "OCI", "CLMDB", "COpenSSL",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ], exclude: ["README.md"], swiftSettings: strict),
         // Registry client: challenges, Basic/Bearer auth, token cache, typed errors.
         .target(name: "Upstream", dependencies: [
@@ -88,7 +90,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/StoreBenchmark", swiftSettings: strict),
         .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: strict),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "OCI"], swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: [
+            "Store", "OCI",
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], swiftSettings: strict),
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "OCI"], swiftSettings: strict),
         .testTarget(name: "CacheTests", dependencies: ["Cache", "OCI", "Store"], swiftSettings: strict),
         // The real server in-process, driven over loopback sockets.

@@ -90,11 +90,12 @@ def registry(workdir, name, proxy=None):
     return process, url, os.path.join(workdir, name, "registry.log")
 
 
-def stowage(binary, workdir, name, upstream):
-    """A release `stowage serve` with its own storage; returns (process, url)."""
+def stowage(binary, workdir, name, upstream, extra=()):
+    """A release `stowage serve` with its own storage, on its defaults (log level included) but for
+    `extra` flags; returns (process, url)."""
     storage = os.path.join(workdir, name)
     process = subprocess.Popen([binary, "serve", "--config", os.path.join(HARNESS, "empty-config.yaml"), "--listen", "127.0.0.1:0",
-                                "--storage", storage, "--upstream", upstream, "--upstream-name", "bench", "--log-level", "warning"],
+                                "--storage", storage, "--upstream", upstream, "--upstream-name", "bench", *extra],
                                stdout=subprocess.PIPE, stderr=open(storage + ".log", "ab"), stdin=subprocess.DEVNULL, text=True)
     CHILDREN.append(process)
     line = process.stdout.readline()
@@ -239,6 +240,8 @@ def main():
     parser.add_argument("--seconds", type=int, default=5, help="duration of each wrk run")
     parser.add_argument("--workdir", help="where data goes (default: a new temporary directory, removed after)")
     parser.add_argument("--hits-only", action="store_true", help="skip the cold-fetch and cold-pull measurements")
+    parser.add_argument("--stowage-flag", action="append", default=[], metavar="FLAG",
+                        help="an extra flag for every stowage serve, e.g. --stowage-flag=--log-level=debug (default: none, as operators run it)")
     args = parser.parse_args()
     workdir = args.workdir or tempfile.mkdtemp(prefix="stowage-hotpath-")
     rows = []
@@ -269,7 +272,7 @@ def run(args, workdir, rows):
     layer256 = max(blob256["blobs"], key=lambda b: b["size"])
 
     # Warm Stowage and distribution's proxy with the manifest and the 1 GiB blob.
-    server, stowage_url, storage = stowage(args.stowage, workdir, "stowage-warm", upstream_url)
+    server, stowage_url, storage = stowage(args.stowage, workdir, "stowage-warm", upstream_url, args.stowage_flag)
     proxy_process, proxy_url, _ = registry(workdir, "proxy-warm", proxy=upstream_url)
     for base in (stowage_url, proxy_url):
         for path in (f"/v2/bench/app/manifests/1.0", f"/v2/bench/app/manifests/{app['digest']}", f"/v2/bench/blob1g/blobs/{big_layer['digest']}"):
@@ -365,7 +368,7 @@ def run(args, workdir, rows):
 def empty_cache(name, args, workdir, label, upstream_url):
     """A fresh Stowage or distribution proxy in front of the upstream; returns (process, url)."""
     if name == "stowage":
-        process, base, _ = stowage(args.stowage, workdir, f"stowage-{label}", upstream_url)
+        process, base, _ = stowage(args.stowage, workdir, f"stowage-{label}", upstream_url, args.stowage_flag)
     else:
         process, base, _ = registry(workdir, f"proxy-{label}", proxy=upstream_url)
     return process, base

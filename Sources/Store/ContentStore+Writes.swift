@@ -1,9 +1,8 @@
-import Glibc
 import Logging
 import OCI
 
 /// Writes: all of them go through the single index writer. Making room (eviction) happens inside
-/// the transaction that needs the room, and evicted files are unlinked on the writer queue right
+/// the transaction that needs the room, and evicted files are unlinked on the writer thread right
 /// after that transaction commits, before any other write could rename a new copy into place.
 extension ContentStore {
     /// Stores a manifest (already verified against its digest by the caller), links it and what it
@@ -53,7 +52,7 @@ extension ContentStore {
         var reservation: SpaceReservation?
         if budget != nil, let expectedSize {
             reservation = try await writer.perform { [self] () throws(StoreError) -> SpaceReservation? in
-                // Reserved on the writer queue: no other reservation or commit can slip in between
+                // Reserved on the writer thread: no other reservation or commit can slip in between
                 // the check and the promise. Most downloads fit, and that needs only a read.
                 let used = try read { txn throws(LMDBError) in try AccessIndex(databases: databases).bytesUsed(txn) }
                 if fits(expectedSize, used: used) { return SpaceReservation(bytes: expectedSize, table: reservations) }
@@ -69,26 +68,18 @@ extension ContentStore {
                 return nil
             }
         }
-        return try BlobIngest(digest: digest, expectedSize: expectedSize, path: layout.ingestPath(named: POSIX.randomHex(bytes: 16)),
-                              reservation: reservation)
+        let path = layout.ingestPath(named: POSIX.randomHex(bytes: 16))
+        return try await BlobIngest.create(digest: digest, expectedSize: expectedSize, path: path, files: files, reservation: reservation)
     }
 
-    /// Verifies the ingest (size, digest) if not yet done, makes it durable under `blobs/`, then
-    /// records it. Returns false when it could not be kept for lack of room (nothing recorded, the
-    /// file removed). On any failure nothing is recorded and the partial file is gone.
+    /// Writes what the ingest still holds, verifies it (size, digest) if not yet done, makes it
+    /// durable under `blobs/`, then records it. Returns false when it could not be kept for lack of
+    /// room (nothing recorded, the file removed). On any failure nothing is recorded and the partial
+    /// file is gone.
     @discardableResult
     public func commit(_ ingest: BlobIngest, linkedTo repository: RepositoryKey? = nil) async throws(StoreError) -> Bool {
-        try ingest.verify()
-        let (fd, source, digest, size, reservation) = (ingest.takeDescriptor(), ingest.path, ingest.digest, ingest.bytesWritten, ingest.reservation)
-        do {
-            try await offloaded { () throws(StoreError) in
-                defer { Glibc.close(fd) }
-                try POSIX.fsync(fd, path: source)
-            }
-        } catch {
-            ingest.discard()
-            throw error
-        }
+        try await ingest.seal()  // flush, verify, fsync on the file threads
+        let (source, digest, size, reservation) = (ingest.path, ingest.digest, ingest.bytesWritten, ingest.reservation)
         ingest.committed = true  // From here the writer owns the file: it is renamed or removed below.
         let outcome = try await writer.perform { [self] () throws(StoreError) -> CommitOutcome in
             defer {
@@ -127,7 +118,7 @@ extension ContentStore {
 
     private enum CommitOutcome: Sendable { case stored, alreadyStored, noRoom }
 
-    // MARK: On the writer queue
+    // MARK: On the writer thread
 
     /// Inside a write transaction: whether `bytes` more fit under the budget (committed plus
     /// reserved), evicting least-recently-used content down to the low watermark when they do not.

@@ -26,6 +26,8 @@ public final class ContentStore: Sendable {
     let environment: LMDBEnvironment
     let databases: IndexDatabases
     let writer: IndexWriter
+    /// Threads for the blocking calls of downloads: creating, writing and fsyncing ingest files.
+    let files: BlockingPool
     let pending: PendingAccesses
     let reservations = ReservationTable()
     let leases = BlobLeases()
@@ -34,8 +36,11 @@ public final class ContentStore: Sendable {
 
     /// Opens (creating if needed) the store under `root`. A server or maintenance opening takes the
     /// store lock and sweeps `ingest/`; a server that finds the previous server did not close the
-    /// store reconciles the index with the files (see `reconcile`).
-    public init(root: String, budget: StorageBudget? = nil, role: Role = .server, mapSize: Int = 64 << 30, logger: Logger) throws(StoreError) {
+    /// store reconciles the index with the files (see `reconcile`). `fileThreads` bounds how many
+    /// downloads write or fsync at once; an fsync of a large blob can take seconds on a slow disk,
+    /// so there are a few, and the other downloads keep writing meanwhile.
+    public init(root: String, budget: StorageBudget? = nil, role: Role = .server, mapSize: Int = 64 << 30, fileThreads: Int = 4,
+                logger: Logger) throws(StoreError) {
         layout = StorageLayout(root: root)
         self.budget = budget
         self.logger = logger
@@ -50,6 +55,7 @@ public final class ContentStore: Sendable {
             throw .index(error)
         }
         writer = IndexWriter(environment: environment)
+        files = BlockingPool(threads: fileThreads)
         let (clock, crashed) = try Self.checkSchema(environment, databases, claimServing: role == .server)
         pending = PendingAccesses(clock: clock)
         guard role != .reader else { return }
@@ -62,7 +68,9 @@ public final class ContentStore: Sendable {
         }
     }
 
-    /// Writes the batched accesses and counters and marks the store closed by a clean stop.
+    /// Writes the batched accesses and counters, marks the store closed by a clean stop, and stops
+    /// the store's threads: a download still running afterwards fails with `.closed` and keeps
+    /// nothing, so nothing is written after the clean-stop mark.
     public func close() async {
         do {
             try await writer.write { [self] txn throws(LMDBError) in
@@ -72,6 +80,8 @@ public final class ContentStore: Sendable {
         } catch {
             logger.error("could not record the clean stop", metadata: ["error": "\(error)"])
         }
+        await writer.shutdown()
+        await files.shutdown()
     }
 
     /// Checks (or, in a new store, writes) the schema; returns the access clock and whether a

@@ -12,6 +12,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// The index was written by a Stowage with another record layout.
     case incompatibleIndex(found: Int64, expected: Int64)
     case notCached(String)
+    /// The store was closed (`ContentStore.close()`): its threads are stopped, nothing more is written.
+    case closed
 
     public var description: String {
         switch self {
@@ -23,6 +25,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .incompatibleIndex(let found, let expected):
             "the index has layout version \(found) and this stowage reads version \(expected); move the storage directory aside or clear it"
         case .notCached(let what): "\(what) is not in the cache"
+        case .closed: "the store is closed"
         }
     }
 }

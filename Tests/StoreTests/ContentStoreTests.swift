@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import OCI
 import Store
 import Testing
@@ -19,7 +20,7 @@ import Testing
         let bytes = Array("hello, blob".utf8)
         let digest = SHA256Hasher.digest(of: bytes)
         let ingest = try await begin(store, digest, expectedSize: Int64(bytes.count))
-        try bytes.withUnsafeBytes { try ingest.append($0) }
+        try await ingest.append(ByteBuffer(bytes: bytes))
         #expect(try store.blob(digest) == nil)
         try await store.commit(ingest)
         #expect(try store.blob(digest)?.size == Int64(bytes.count))
@@ -33,7 +34,7 @@ import Testing
         let store = try open()
         let claimed = SHA256Hasher.digest(of: Array("expected".utf8))
         let ingest = try await begin(store, claimed, expectedSize: 8)
-        try Array("tampered".utf8).withUnsafeBytes { try ingest.append($0) }
+        try await ingest.append(ByteBuffer(string: "tampered"))
         await #expect(throws: StoreError.self) { try await store.commit(ingest) }
         #expect(try store.blob(claimed) == nil)
         #expect(!FileManager.default.fileExists(atPath: store.blobPath(claimed)))
@@ -87,7 +88,7 @@ import Testing
         do {
             let store = try open()
             let ingest = try await begin(store, digest, expectedSize: nil)
-            try bytes.withUnsafeBytes { try ingest.append($0) }
+            try await ingest.append(ByteBuffer(bytes: bytes))
             try await store.commit(ingest)
         }
         #expect(try open().blob(digest)?.size == Int64(bytes.count))

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import OCI
 import Store
 import Testing
@@ -31,11 +32,14 @@ struct StoreFixture {
         return TestBlob(digest: SHA256Hasher.digest(of: bytes), bytes: bytes)
     }
 
-    /// Downloads and commits `blob` as the cache would; returns whether it was kept.
+    /// Downloads and commits `blob` as the cache would (in 64 KiB chunks, like an upstream body);
+    /// returns whether it was kept.
     @discardableResult
     static func put(_ blob: TestBlob, in store: ContentStore, linkedTo repository: RepositoryKey? = nil) async throws -> Bool {
         guard let ingest = try await store.beginIngest(of: blob.digest, expectedSize: Int64(blob.bytes.count)) else { return false }
-        try blob.bytes.withUnsafeBytes { try ingest.append($0) }
+        for start in stride(from: 0, to: blob.bytes.count, by: 64 << 10) {
+            try await ingest.append(ByteBuffer(bytes: blob.bytes[start..<min(start + (64 << 10), blob.bytes.count)]))
+        }
         return try await store.commit(ingest, linkedTo: repository)
     }
 

@@ -92,15 +92,9 @@ public final class BlobFetch: Sendable {
     private func run(_ body: UpstreamBlob.Body, into ingest: BlobIngest, linkedTo repository: RepositoryKey) async {
         do {
             for try await chunk in body {
-                try chunk.withUnsafeReadableBytes { bytes throws(StoreError) in try ingest.append(bytes) }
-                let (waiters, abandon) = state.withLock { state in
-                    state.written += Int64(chunk.readableBytes)
-                    defer { state.waiters.removeAll() }
-                    return (state.waiters.values, state.abandoned || shouldAbandon(state))
-                }
-                for waiter in waiters { waiter.resume() }
-                if abandon || Task.isCancelled { throw NotWorthFinishing() }
+                if announce(try await ingest.append(chunk)) || Task.isCancelled { throw NotWorthFinishing() }
             }
+            _ = announce(try await ingest.flush())
             let kept = try await store.commit(ingest, linkedTo: repository)
             if kept { logger.info("cached blob", metadata: ["digest": "\(digest)", "size": "\(ingest.bytesWritten)"]) }
             finish(.complete)
@@ -115,6 +109,18 @@ public final class BlobFetch: Sendable {
                 finish(.failed("\(error)"))
             }
         }
+    }
+
+    /// Lets followers read up to `inFile`, the bytes the ingest has written to the file (never
+    /// more: they read the file); returns whether the fetch should be abandoned.
+    private func announce(_ inFile: Int64) -> Bool {
+        let (waiters, abandon) = state.withLock { state in
+            state.written = inFile
+            defer { state.waiters.removeAll() }
+            return (state.waiters.values, state.abandoned || shouldAbandon(state))
+        }
+        for waiter in waiters { waiter.resume() }
+        return abandon
     }
 
     private func shouldAbandon(_ state: State) -> Bool {

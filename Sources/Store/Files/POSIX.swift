@@ -1,4 +1,5 @@
 import Glibc
+import NIOCore
 
 /// Thin, throwing wrappers over the few POSIX calls the blob files need.
 enum POSIX {
@@ -17,6 +18,44 @@ enum POSIX {
                 throw .io(operation: "write", path: path, errno: errno)
             }
             offset += n
+        }
+    }
+
+    /// Writes every readable byte of `buffers`, in order, with as few `writev` calls as the kernel
+    /// allows (one, unless it writes less than asked).
+    static func writeAll(_ fd: Int32, _ buffers: [ByteBuffer], path: String) throws(StoreError) {
+        var vectors: [iovec] = []
+        var storages: [Unmanaged<AnyObject>] = []
+        vectors.reserveCapacity(buffers.count)
+        storages.reserveCapacity(buffers.count)
+        for buffer in buffers where buffer.readableBytes > 0 {
+            // NIO's rule for a pointer used outside the closure: retain the storage until done with it.
+            buffer.withUnsafeReadableBytesWithStorageManagement { bytes, storage in
+                storages.append(storage.retain())
+                vectors.append(iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count))
+            }
+        }
+        defer { for storage in storages { storage.release() } }
+        var first = 0
+        while first < vectors.count {
+            let count = Int32(min(vectors.count - first, 1024))  // IOV_MAX on Linux
+            let written = vectors.withUnsafeBufferPointer { Glibc.writev(fd, $0.baseAddress! + first, count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw .io(operation: "write", path: path, errno: errno)
+            }
+            if written == 0 { throw .io(operation: "write", path: path, errno: EIO) }  // no progress: never loop on it
+            var remaining = written
+            while remaining > 0 {
+                if remaining >= vectors[first].iov_len {
+                    remaining -= vectors[first].iov_len
+                    first += 1
+                } else {
+                    vectors[first].iov_base = vectors[first].iov_base! + remaining
+                    vectors[first].iov_len -= remaining
+                    remaining = 0
+                }
+            }
         }
     }
 

@@ -7,13 +7,17 @@ final class StoreLock: Sendable {
     private let fd: Int32
 
     init(path: String) throws(StoreError) {
-        fd = try POSIX.open(path, O_RDWR | O_CREAT)
+        // `self.fd` is set only once the lock is held: a class whose initializer throws after all
+        // its properties are set still runs `deinit`, which would close the descriptor a second
+        // time (by then possibly another thread's newly opened file).
+        let fd = try POSIX.open(path, O_RDWR | O_CREAT)
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno
             close(fd)
             if code == EWOULDBLOCK { throw .locked(path: path) }
             throw .io(operation: "flock", path: path, errno: code)
         }
+        self.fd = fd
     }
 
     deinit { close(fd) }

@@ -1,19 +1,19 @@
 import AsyncHTTPClient
 import NIOHTTP1
-import Synchronization
 
 /// Decides the `Authorization` each request to the upstream carries.
 ///
-/// The first 401 tells which scheme the upstream wants; it is remembered, so later requests
-/// authenticate up front instead of paying a 401 round trip each. Basic sends the configured
-/// credentials. Bearer sends a token from the token service named in the challenge, cached per
-/// realm, service and scopes (see `TokenCache`).
+/// The first 401 tells which scheme the upstream wants; it is remembered for the whole upstream,
+/// so later requests of every repository authenticate up front instead of paying a 401 round trip
+/// each, and requests that start before that first answer wait for it (see `SchemeDiscovery`).
+/// Basic sends the configured credentials. Bearer sends a token from the token service named in
+/// the challenge, cached per realm, service and scopes (see `TokenCache`).
 final class Authenticator: Sendable {
     private let credentials: UpstreamCredentials?
     private let baseURL: String
     private let transport: UpstreamTransport
     private let tokens = TokenCache()
-    private let remembered = Mutex<AuthChallenge?>(nil)
+    let discovery = SchemeDiscovery()
 
     init(credentials: UpstreamCredentials?, baseURL: String, transport: UpstreamTransport) {
         self.credentials = credentials
@@ -25,7 +25,7 @@ final class Authenticator: Sendable {
 
     /// What to send before being asked, for `scope` (nil on `/v2/`); nil until a challenge was seen.
     func upfront(scope: String?) async throws(UpstreamError) -> AuthorizationHeader? {
-        guard let challenge = remembered.withLock({ $0 }) else { return nil }
+        guard let challenge = discovery.challenge else { return nil }
         switch challenge.scheme {
         case .basic: return credentials.map(AuthorizationHeader.basic)
         case .bearer: return try await bearer(for: challenge, scopes: scope.map { [$0] } ?? [])
@@ -36,10 +36,10 @@ final class Authenticator: Sendable {
     /// Throws when no retry can succeed: no usable challenge, no credentials for Basic, or the
     /// same credentials refused already.
     func answer(_ challenge: AuthChallenge?, scope: String?, refused: AuthorizationHeader?) async throws(UpstreamError) -> AuthorizationHeader {
+        discovery.learn(challenge)  // first: the requests waiting for this answer may go on
         guard let challenge else {
             throw .unauthorized(upstream: upstream, detail: "it answered 401 without a Basic or Bearer challenge")
         }
-        remembered.withLock { $0 = challenge }
         switch challenge.scheme {
         case .basic:
             guard let credentials else {

@@ -2,8 +2,9 @@ import AsyncHTTPClient
 import NIOHTTP1
 
 /// Sends one registry request the way a registry client must: authenticated (up front once the
-/// scheme is known, else by answering the 401 challenge, once), and with redirects followed by hand
-/// so `Authorization` only ever goes to the upstream's own scheme, host and port.
+/// scheme is known, else by answering the 401 challenge, once; until the upstream's first answer,
+/// one request finds out and the others wait for it), and with redirects followed by hand so
+/// `Authorization` only ever goes to the upstream's own scheme, host and port.
 struct RequestSender: Sendable {
     let baseURL: String
     let transport: UpstreamTransport
@@ -21,8 +22,19 @@ struct RequestSender: Sendable {
         // No upstream configured: what the store lacks does not exist here.
         guard !baseURL.isEmpty else { throw .notFound(upstream: transport.upstream, code: nil) }
         let url = baseURL + path
-        let upfront = try await authenticator.upfront(scope: scope)
-        var response = try await transport.execute(transport.request(method, url: url, authorization: upfront, accept: accept))
+        let probing = await authenticator.discovery.admit()
+        let upfront: AuthorizationHeader?
+        var response: HTTPClientResponse
+        do {
+            upfront = try await authenticator.upfront(scope: scope)
+            response = try await transport.execute(transport.request(method, url: url, authorization: upfront, accept: accept))
+        } catch {
+            if probing { authenticator.discovery.probeFailed() }
+            throw error
+        }
+        if probing, response.status != .unauthorized {
+            authenticator.discovery.learn(nil)  // answered without asking for credentials (a 401 is learnt by `answer`)
+        }
         if response.status == .unauthorized {
             let challenge = AuthChallenge.preferred(from: response.headers["WWW-Authenticate"])
             await transport.discard(response)

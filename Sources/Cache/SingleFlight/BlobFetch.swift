@@ -164,8 +164,10 @@ public final class BlobFetch: Sendable {
     /// The last follower left a fetch worth finishing: it is abandoned if nobody follows it again
     /// within `abandonedGrace`, even when the upstream sends nothing more meanwhile.
     private func abandonLater() {
-        Task { [self] in
+        // Weak: a fetch that ends meanwhile should not stay alive (holding its descriptor) for the grace.
+        Task { [weak self] in
             try? await Task.sleep(for: Self.abandonedGrace + .milliseconds(100))
+            guard let self else { return }
             let runner = state.withLock { state -> Task<Void, Never>? in
                 guard state.outcome == nil, shouldAbandon(state) else { return nil }
                 state.abandoned = true

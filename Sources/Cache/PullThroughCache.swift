@@ -104,7 +104,7 @@ public final class PullThroughCache: Sendable {
     }
 
     /// A committed blob's size, when it is linked to the repository.
-    public func cachedBlobSize(_ repository: CacheRepository, _ digest: Digest) throws(RegistryError) -> Int64? {
+    func cachedBlobSize(_ repository: CacheRepository, _ digest: Digest) throws(RegistryError) -> Int64? {
         guard case .answered(let size) = try lookupBlobSize(repository, digest) else { return nil }
         return size
     }
@@ -323,15 +323,6 @@ public final class PullThroughCache: Sendable {
         try await storeAccess { () throws(StoreError) in try await store.link([digest], to: repository.key) }
         logger.info("upstream confirmed blob for repository", metadata: ["repository": "\(repository)", "digest": "\(digest)"])
         return size
-    }
-
-    /// The blob's size for a `HEAD`: from the store or a download in flight (once the repository
-    /// is linked to it), or asked of the upstream without downloading, which also links it.
-    public func blobSize(_ repository: CacheRepository, _ digest: Digest) async throws(RegistryError) -> Int64? {
-        switch try lookupBlobSize(repository, digest) {
-        case .answered(let size): return size
-        case .pending(let pending): return try await blobSize(pending)
-        }
     }
 
     /// Continues a `HEAD` lookup the store could not answer: the size of a download in flight

@@ -5,29 +5,14 @@ import Testing
 @Suite struct KeepAliveTests {
     /// Sends `request` on one connection and reads until `count` responses to `/v2/` (body `{}`) arrived.
     static func exchange(port: Int, _ requests: [String], responses count: Int) throws -> String {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw HarnessError("connect failed") }
+        let connection = try RawConnection(port: port)
+        for request in requests { try connection.send(request) }
         var received = ""
-        for request in requests {
-            _ = request.utf8CString.withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count - 1, 0) }
-        }
-        var buffer = [UInt8](repeating: 0, count: 65536)
         let deadline = ContinuousClock.now + .seconds(5)
         while received.components(separatedBy: "\r\n\r\n{}").count - 1 < count, ContinuousClock.now < deadline {
-            let n = recv(fd, &buffer, buffer.count, 0)
-            if n < 0 && (errno == EINTR || errno == EAGAIN) { continue }
-            guard n > 0 else { throw HarnessError("connection ended (\(n), errno \(errno)) after:\n\(received)") }
-            received += String(decoding: buffer[..<n], as: UTF8.self)
+            let chunk = try connection.receive()
+            guard !chunk.isEmpty else { throw HarnessError("connection ended after:\n\(received)") }
+            received += chunk
         }
         return received
     }

@@ -2,42 +2,65 @@
 ///
 /// `sha256` and `sha512` must be lowercase hex of their exact length; any other algorithm
 /// that fits the grammar is accepted (and stored by its string), as the spec asks.
+///
+/// Held as its one string (what every header, index key and message uses), so parsing one from
+/// a request path allocates once and `description` allocates nothing: digests are parsed on
+/// every hit.
 public struct Digest: Hashable, Sendable, CustomStringConvertible, Comparable {
-    public let algorithm: String
-    public let encoded: String
+    public let description: String
+    /// Bytes before the `:`.
+    private let algorithmLength: Int
 
-    public init?(_ string: some StringProtocol) {
-        guard let colon = string.firstIndex(of: ":") else { return nil }
-        let algorithm = String(string[..<colon])
-        let encoded = String(string[string.index(after: colon)...])
-        guard Self.isValidAlgorithm(algorithm), Self.isValidEncoded(encoded) else { return nil }
-        switch algorithm {
-        case "sha256": guard encoded.utf8.count == 64, encoded.utf8.allSatisfy(isLowerHex) else { return nil }
-        case "sha512": guard encoded.utf8.count == 128, encoded.utf8.allSatisfy(isLowerHex) else { return nil }
-        default: break
-        }
-        self.algorithm = algorithm
-        self.encoded = encoded
+    public init?(_ string: String) {
+        var string = string
+        guard let length = string.withUTF8(Self.validatedAlgorithmLength) else { return nil }
+        description = string
+        algorithmLength = length
+    }
+
+    public init?(_ string: Substring) {
+        var string = string
+        guard let length = string.withUTF8(Self.validatedAlgorithmLength) else { return nil }
+        description = String(string)
+        algorithmLength = length
     }
 
     /// A sha256 digest from 32 raw hash bytes.
     public init(sha256 bytes: some Sequence<UInt8>) {
-        self.algorithm = "sha256"
-        self.encoded = bytes.map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        let hex = Array("0123456789abcdef".utf8)
+        var text = Array("sha256:".utf8)
+        for byte in bytes {
+            text.append(hex[Int(byte >> 4)])
+            text.append(hex[Int(byte & 0x0F)])
+        }
+        description = String(decoding: text, as: UTF8.self)
+        algorithmLength = 6
     }
 
-    public var description: String { "\(algorithm):\(encoded)" }
-    public var isSHA256: Bool { algorithm == "sha256" }
+    public var algorithm: String { String(description.utf8.prefix(algorithmLength))! }
+    public var encoded: String { String(description.utf8.dropFirst(algorithmLength + 1))! }
+    public var isSHA256: Bool { algorithmLength == 6 && description.utf8.starts(with: "sha256".utf8) }
 
     public static func < (lhs: Digest, rhs: Digest) -> Bool { lhs.description < rhs.description }
 
+    /// The length of the algorithm when `text` is a valid digest; nil otherwise.
+    private static func validatedAlgorithmLength(_ text: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let colon = text.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        let algorithm = UnsafeBufferPointer(rebasing: text[..<colon])
+        let encoded = UnsafeBufferPointer(rebasing: text[(colon + 1)...])
+        guard isValidAlgorithm(algorithm), isValidEncoded(encoded) else { return nil }
+        if algorithm.elementsEqual("sha256".utf8) {
+            guard encoded.count == 64, encoded.allSatisfy(isLowerHex) else { return nil }
+        } else if algorithm.elementsEqual("sha512".utf8) {
+            guard encoded.count == 128, encoded.allSatisfy(isLowerHex) else { return nil }
+        }
+        return colon
+    }
+
     /// `[a-z0-9]+([+._-][a-z0-9]+)*`
-    private static func isValidAlgorithm(_ s: String) -> Bool {
+    private static func isValidAlgorithm(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
         var previousWasSeparator = true
-        for c in s.utf8 {
+        for c in s {
             if isLowerAlnum(c) {
                 previousWasSeparator = false
             } else if c == UInt8(ascii: "+") || c == UInt8(ascii: ".") || c == UInt8(ascii: "_") || c == UInt8(ascii: "-") {
@@ -51,8 +74,8 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible, Comparable {
     }
 
     /// `[a-zA-Z0-9=_-]+`
-    private static func isValidEncoded(_ s: String) -> Bool {
-        !s.isEmpty && s.utf8.allSatisfy { c in
+    private static func isValidEncoded(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        !s.isEmpty && s.allSatisfy { c in
             isLowerAlnum(c) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z"))
                 || c == UInt8(ascii: "=") || c == UInt8(ascii: "_") || c == UInt8(ascii: "-")
         }

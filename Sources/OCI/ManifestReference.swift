@@ -4,13 +4,17 @@ public enum ManifestReference: Hashable, Sendable, CustomStringConvertible {
     case digest(Digest)
 
     /// Parses the path segment. Anything with a `:` is read as a digest, since tags cannot contain one.
-    public static func parse(_ string: some StringProtocol) -> Result<ManifestReference, RegistryError> {
-        if string.contains(":") {
-            guard let digest = Digest(string) else { return .failure(.digestInvalid(String(string))) }
+    public static func parse(_ string: String) -> Result<ManifestReference, RegistryError> {
+        if string.utf8.contains(UInt8(ascii: ":")) {
+            guard let digest = Digest(string) else { return .failure(.digestInvalid(string)) }
             return .success(.digest(digest))
         }
-        guard let tag = Tag(string) else { return .failure(.tagInvalid(String(string))) }
+        guard let tag = Tag(string) else { return .failure(.tagInvalid(string)) }
         return .success(.tag(tag))
+    }
+
+    public static func parse(_ string: Substring) -> Result<ManifestReference, RegistryError> {
+        parse(String(string))
     }
 
     public var description: String {

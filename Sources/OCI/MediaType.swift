@@ -13,31 +13,60 @@ public enum ManifestMediaType {
     /// Whether a client's `Accept` header values admit `mediaType`. No `Accept` admits everything,
     /// as distribution does; `*/*` and `application/*` are honoured; parameters (`;q=…`) are ignored.
     /// Compares bytes in place (this runs on every manifest request).
-    public static func isAccepted(_ mediaType: String, by acceptHeaders: [String]) -> Bool {
-        var wanted = Array(mediaType.utf8)
-        for i in wanted.indices { wanted[i] = lowercased(wanted[i]) }
-        let slash = wanted.firstIndex(of: UInt8(ascii: "/")).map { $0 + 1 } ?? wanted.count
-        let family = wanted[..<slash] + [UInt8(ascii: "*")]
+    @inlinable
+    public static func isAccepted<Values: Sequence<String>>(_ mediaType: String, by acceptHeaders: Values) -> Bool {
         var sawAny = false
         for header in acceptHeaders {
-            for element in header.utf8.split(separator: UInt8(ascii: ",")) {
-                let range = element.prefix { $0 != UInt8(ascii: ";") }
-                let trimmed = range.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed()
-                guard !trimmed.isEmpty else { continue }
-                sawAny = true
-                if equalsIgnoringCase(trimmed, wanted) || equalsIgnoringCase(trimmed, Array("*/*".utf8)) || equalsIgnoringCase(trimmed, Array(family)) {
-                    return true
-                }
+            switch acceptance(of: mediaType, by: header) {
+            case .accepted: return true
+            case .notAccepted: sawAny = true
+            case .blank: break
             }
         }
         return !sawAny
     }
 
+    /// What one `Accept` header value says of `mediaType`.
+    public enum Acceptance { case accepted, notAccepted, blank }
+
+    /// Reads one `Accept` value in place, element by element, without allocating.
+    public static func acceptance(of mediaType: String, by header: String) -> Acceptance {
+        var header = header
+        var mediaType = mediaType
+        return header.withUTF8 { value in mediaType.withUTF8 { acceptance(of: $0, by: value) } }
+    }
+
+    private static func acceptance(of wanted: UnsafeBufferPointer<UInt8>, by value: UnsafeBufferPointer<UInt8>) -> Acceptance {
+        let family = (wanted.firstIndex(of: UInt8(ascii: "/")) ?? wanted.count - 1) + 1  // `type/`, compared before a `*`
+        var result = Acceptance.blank
+        var start = 0
+        while start <= value.count {
+            let end = value[start...].firstIndex(of: UInt8(ascii: ",")) ?? value.count
+            var first = start
+            var last = value[start..<end].firstIndex(of: UInt8(ascii: ";")) ?? end  // parameters are ignored
+            while first < last, isBlank(value[first]) { first += 1 }
+            while last > first, isBlank(value[last - 1]) { last -= 1 }
+            if first < last {
+                let element = UnsafeBufferPointer(rebasing: value[first..<last])
+                if equalsIgnoringCase(element, wanted) || element.elementsEqual("*/*".utf8)
+                    || (element.count == family + 1 && element[family] == UInt8(ascii: "*")
+                        && equalsIgnoringCase(UnsafeBufferPointer(rebasing: element[..<family]), UnsafeBufferPointer(rebasing: wanted[..<family]))) {
+                    return .accepted
+                }
+                result = .notAccepted
+            }
+            start = end + 1
+        }
+        return result
+    }
+
+    private static func isBlank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
+
     private static func lowercased(_ byte: UInt8) -> UInt8 {
         (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
     }
 
-    private static func equalsIgnoringCase(_ candidate: some Collection<UInt8>, _ lowercase: [UInt8]) -> Bool {
-        candidate.count == lowercase.count && zip(candidate, lowercase).allSatisfy { lowercased($0) == $1 }
+    private static func equalsIgnoringCase(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { lowercased($0) == lowercased($1) }
     }
 }

@@ -6,12 +6,16 @@ public struct RepositoryName: Hashable, Sendable, CustomStringConvertible, Compa
     /// Clients cap `host[:port]/name` at 255 characters; a name alone can't be longer.
     public static let maximumLength = 255
 
-    public init?(_ input: some StringProtocol) {
-        let string = String(input)
-        guard !string.isEmpty, string.utf8.count <= Self.maximumLength else { return nil }
-        let components = string.split(separator: "/", omittingEmptySubsequences: false)
-        guard components.allSatisfy(Self.isValidComponent) else { return nil }
-        self.value = string
+    public init?(_ input: String) {
+        var input = input
+        guard input.withUTF8(Self.isValid) else { return nil }
+        self.value = input
+    }
+
+    public init?(_ input: Substring) {
+        var input = input
+        guard input.withUTF8(Self.isValid) else { return nil }
+        self.value = String(input)
     }
 
     public var description: String { value }
@@ -26,25 +30,31 @@ public struct RepositoryName: Hashable, Sendable, CustomStringConvertible, Compa
 
     private init(unchecked value: String) { self.value = value }
 
-    /// One component: alphanumeric runs separated by exactly `.`, `_`, `__` or one or more `-`.
-    private static func isValidComponent(_ component: Substring) -> Bool {
-        let bytes = Array(component.utf8)
-        guard let first = bytes.first, let last = bytes.last, isLowerAlnum(first), isLowerAlnum(last) else { return false }
+    /// Components joined by `/`, each alphanumeric runs separated by exactly `.`, `_`, `__` or one
+    /// or more `-`; read byte by byte, as names are checked on every request.
+    private static func isValid(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard !bytes.isEmpty, bytes.count <= maximumLength else { return false }
         var index = 0
-        while index < bytes.count {
-            let c = bytes[index]
-            if isLowerAlnum(c) { index += 1; continue }
-            // A separator run: `.`, `_`, `__`, or `-+`.
-            var end = index
-            while end < bytes.count, !isLowerAlnum(bytes[end]) { end += 1 }
-            let run = bytes[index..<end]
-            let ok = run.elementsEqual([UInt8(ascii: ".")])
-                || run.elementsEqual([UInt8(ascii: "_")])
-                || run.elementsEqual([UInt8(ascii: "_"), UInt8(ascii: "_")])
-                || run.allSatisfy { $0 == UInt8(ascii: "-") }
-            guard ok else { return false }
-            index = end
+        while true {
+            // A component starts and ends with an alphanumeric byte.
+            guard index < bytes.count, isLowerAlnum(bytes[index]) else { return false }
+            while index < bytes.count, bytes[index] != UInt8(ascii: "/") {
+                if isLowerAlnum(bytes[index]) { index += 1; continue }
+                let start = index
+                while index < bytes.count, !isLowerAlnum(bytes[index]), bytes[index] != UInt8(ascii: "/") { index += 1 }
+                guard isSeparator(bytes[start..<index]), index < bytes.count, isLowerAlnum(bytes[index]) else { return false }
+            }
+            if index == bytes.count { return true }
+            index += 1  // the `/`; a component must follow
         }
-        return true
+    }
+
+    /// `.`, `_`, `__`, or `-+`.
+    private static func isSeparator(_ run: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        switch run.count {
+        case 1: return run.first == UInt8(ascii: ".") || run.first == UInt8(ascii: "_") || run.first == UInt8(ascii: "-")
+        case 2 where run.first == UInt8(ascii: "_"): return run.last == UInt8(ascii: "_")
+        default: return run.allSatisfy { $0 == UInt8(ascii: "-") }
+        }
     }
 }

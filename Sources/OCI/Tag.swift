@@ -2,13 +2,19 @@
 public struct Tag: Hashable, Sendable, CustomStringConvertible, Comparable {
     public let value: String
 
-    public init?(_ string: some StringProtocol) {
-        let bytes = Array(string.utf8)
-        guard let first = bytes.first, bytes.count <= 128 else { return nil }
-        guard Self.isWordCharacter(first), bytes.dropFirst().allSatisfy({ Self.isWordCharacter($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }) else {
-            return nil
-        }
+    public init?(_ string: String) {
+        guard Self.isValid(string.utf8) else { return nil }
+        self.value = string
+    }
+
+    public init?(_ string: Substring) {
+        guard Self.isValid(string.utf8) else { return nil }
         self.value = String(string)
+    }
+
+    private static func isValid(_ bytes: some Collection<UInt8>) -> Bool {
+        guard let first = bytes.first, bytes.count <= 128, isWordCharacter(first) else { return false }
+        return bytes.dropFirst().allSatisfy { isWordCharacter($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }
     }
 
     public var description: String { value }

@@ -109,7 +109,8 @@ struct RegistryHandler: Sendable {
     private func listing(_ page: ListingPage, body: [UInt8], path: String, namespace: String?, isHead: Bool) -> Response {
         var headers: HTTPHeaders = ["Content-Type": "application/json", "Content-Length": "\(body.count)"]
         if let next = page.nextQuery {
-            let ns = namespace.map { "&ns=\($0)" } ?? ""
+            // Only a namespace that is a host goes into a header, as for `OCI-Namespace`.
+            let ns = namespace.flatMap { RegistryHost.isValid($0) ? "&ns=\($0)" : nil } ?? ""
             headers.add(name: "Link", value: "<\(path)?\(next)\(ns)>; rel=\"next\"")
         }
         if let warning = page.staleWarning { headers.add(name: "Warning", value: staleWarning(warning)) }
@@ -124,21 +125,27 @@ struct RegistryHandler: Sendable {
     }
 
     private func manifestResponse(_ manifest: ManifestResult, _ request: RegistryRequest) throws(RegistryError) -> Response {
-        guard ManifestMediaType.isAccepted(manifest.mediaType, by: request.head.headers["Accept"]) else {
+        guard accepts(manifest.mediaType, request.head.headers) else {
             throw RegistryError(.manifestUnknown, "manifest is \(manifest.mediaType), which the request's Accept header does not allow")
         }
-        let etag = "\"\(manifest.digest)\""
-        var headers: HTTPHeaders = [
-            "Content-Type": manifest.mediaType,
-            "Docker-Content-Digest": manifest.digest.description,
-            "ETag": etag,
-        ]
+        let digest = manifest.digest.description
+        let etag = "\"\(digest)\""
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(7)
+        headers.add(name: "Content-Type", value: manifest.mediaType)
+        headers.add(name: "Docker-Content-Digest", value: digest)
+        headers.add(name: "ETag", value: etag)
         if let warning = manifest.staleWarning { headers.add(name: "Warning", value: staleWarning(warning)) }
-        if request.head.headers["If-None-Match"].contains(where: { $0 == etag }) {
+        if request.head.headers.contains(where: { $0.name.utf8.count == 13 && $0.value == etag && $0.name.lowercased() == "if-none-match" }) {
             return Response(status: .notModified, headers: headers)
         }
-        headers.add(name: "Content-Length", value: "\(manifest.bytes.count)")
+        headers.add(name: "Content-Length", value: String(manifest.bytes.count))
         return Response(status: .ok, headers: headers, body: request.isHead ? .none : .bytes(manifest.bytes))
+    }
+
+    /// Whether the request's `Accept` headers (none, one, or several, as Docker sends them) admit `mediaType`.
+    private func accepts(_ mediaType: String, _ headers: HTTPHeaders) -> Bool {
+        ManifestMediaType.isAccepted(mediaType, by: headers.lazy.filter { $0.name.utf8.count == 6 && $0.name.lowercased() == "accept" }.map(\.value))
     }
 
     private func blobHeaders(_ digest: Digest) -> HTTPHeaders {

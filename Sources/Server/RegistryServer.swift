@@ -8,8 +8,9 @@ import NIOPosix
 /// requests in order (keep-alive and pipelining through NIO's pipeline handler).
 ///
 /// Pipeline of a connection: `ConnectionTimeouts` (bytes: idle and request-head timers) → NIO's
-/// HTTP decoder (with header limits), encoder, pipelining and protocol-error handlers →
-/// `ConnectionHandler` (resolves each request once and has `ResponseWriter` answer it).
+/// HTTP decoder (with header limits), encoder and pipelining handler → `ConnectionHandler`
+/// (answers requests that cannot be parsed with a 400, resolves each other request once and has
+/// `ResponseWriter` answer it).
 public final class RegistryServer: Sendable {
     private let handler: RegistryHandler
     private let group: any EventLoopGroup
@@ -44,7 +45,11 @@ public final class RegistryServer: Sendable {
                     let timeouts = ConnectionTimeouts(limits: limits, logger: logger)
                     let pipeline = channel.pipeline.syncOperations
                     try pipeline.addHandler(timeouts)
-                    try pipeline.configureHTTPServerPipeline(withErrorHandling: true, withEncoderConfiguration: .init(),
+                    // Parse errors are answered by `ConnectionHandler`. Response headers are not validated
+                    // again: each is a constant, a number, a value Stowage validated (digest, name,
+                    // host, tag), or one an upstream sent as a header (so it holds no CR or LF).
+                    try pipeline.configureHTTPServerPipeline(withErrorHandling: false, withOutboundHeaderValidation: false,
+                                                             withEncoderConfiguration: .init(),
                                                              withDecoderLimitConfiguration: ConnectionLimits.headerLimits)
                     try pipeline.addHandler(ConnectionHandler(handler: handler, writer: writer, timeouts: timeouts))
                 }

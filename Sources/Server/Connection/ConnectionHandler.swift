@@ -47,9 +47,18 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// A malformed or oversized request (NIO's protocol error handler has answered it with a 400),
-    /// or a broken socket: the connection cannot go on.
+    /// A malformed or oversized request, or a broken socket: the connection cannot go on.
+    ///
+    /// A request that cannot be parsed is answered `400` first, as NIO's protocol error handler
+    /// would (this handler does its job, one handler hop less on every response). NIO's pipelining
+    /// handler passes a parse error on only when no response is under way (it holds it until the
+    /// current one ends) and then admits one response, so the `400` never interleaves with another.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is HTTPParserError {
+            let headers: HTTPHeaders = ["Connection": "close", "Content-Length": "0", "Docker-Distribution-API-Version": "registry/2.0"]
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
         context.close(promise: nil)
     }
 

@@ -1,4 +1,3 @@
-import Glibc
 import OCI
 
 /// A parsed request path of the pull API. Names contain `/`, so the path is matched from the right.
@@ -12,15 +11,25 @@ enum Route: Equatable {
 
     /// Parses `path` (without its query). Unknown paths are `nil` (404); known shapes with bad
     /// parts are the matching 400 error.
+    ///
+    /// Reads the path's bytes in place (it runs on every request): each part becomes a string
+    /// once, when it is kept.
     static func parse(_ path: Substring) -> Result<Route, RegistryError>? {
-        guard path == "/v2" || path.hasPrefix("/v2/") else { return nil }
-        let rest = path.dropFirst(4)
+        var path = path
+        return path.withUTF8 { bytes in parse(bytes: bytes) }
+    }
+
+    private static func parse(bytes path: UnsafeBufferPointer<UInt8>) -> Result<Route, RegistryError>? {
+        guard path.starts(with: "/v2".utf8) else { return nil }
+        if path.count == 3 { return .success(.base) }
+        guard path[3] == UInt8(ascii: "/") else { return nil }
+        let rest = UnsafeBufferPointer(rebasing: path[4...])
         if rest.isEmpty { return .success(.base) }
-        if rest == "_catalog" { return .success(.catalog) }
-        if rest.hasSuffix("/tags/list") {
-            return name(rest.dropLast("/tags/list".count)).map { .tags($0) }
+        if rest.elementsEqual("_catalog".utf8) { return .success(.catalog) }
+        if let marker = rest.lastRange(of: "/tags/list"), marker.upperBound == rest.count {
+            return name(rest[..<marker.lowerBound]).map { .tags($0) }
         }
-        if let marker = rest.lastRange(of: "/blobs/uploads"), rest[marker.upperBound...].isEmpty || rest[marker.upperBound...].hasPrefix("/") {
+        if let marker = rest.lastRange(of: "/blobs/uploads"), marker.upperBound == rest.count || rest[marker.upperBound] == UInt8(ascii: "/") {
             return .success(.blobUpload)
         }
         if let marker = rest.lastRange(of: "/manifests/") {
@@ -44,46 +53,58 @@ enum Route: Equatable {
         return nil
     }
 
-    private static func name(_ text: Substring) -> Result<RepositoryName, RegistryError> {
-        guard let name = RepositoryName(text) else { return .failure(.nameInvalid(String(text))) }
+    private static func name(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Result<RepositoryName, RegistryError> {
+        let text = String(decoding: bytes, as: UTF8.self)
+        guard let name = RepositoryName(text) else { return .failure(.nameInvalid(text)) }
         return .success(name)
     }
 }
 
-extension Substring {
-    /// The last occurrence of `needle`, compared byte by byte (Foundation's `range(of:options:)`
-    /// goes through NSString on Linux and cost a tenth of a manifest hit).
-    func lastRange(of needle: StaticString) -> Range<Index>? {
-        let pattern = UnsafeRawBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
-        var copy = String(self)
-        let offset: Int? = copy.withUTF8 { bytes in
-            guard bytes.count >= pattern.count else { return nil }
-            for start in stride(from: bytes.count - pattern.count, through: 0, by: -1)
-            where memcmp(bytes.baseAddress! + start, pattern.baseAddress!, pattern.count) == 0 {
-                return start
+extension UnsafeBufferPointer<UInt8> {
+    /// The last occurrence of `needle`, compared in place and only where its first byte is.
+    func lastRange(of needle: StaticString) -> Range<Int>? {
+        let pattern = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        guard count >= pattern.count else { return nil }
+        var start = count - pattern.count
+        while start >= 0 {
+            if self[start] == pattern[0], UnsafeBufferPointer(rebasing: self[start..<start + pattern.count]).elementsEqual(pattern) {
+                return start..<start + pattern.count
             }
-            return nil
+            start -= 1
         }
-        guard let offset else { return nil }
-        let lower = utf8.index(startIndex, offsetBy: offset)
-        return lower..<utf8.index(lower, offsetBy: pattern.count)
+        return nil
     }
 }
 
 /// `%XX` escapes decoded (clients escape `:` in references as `%3A`); undecodable input stays as
 /// is and then fails validation.
 func percentDecoded(_ text: Substring) -> String {
-    guard text.utf8.contains(UInt8(ascii: "%")) else { return String(text) }
+    var text = text
+    return text.withUTF8 { bytes in percentDecoded(bytes[...]) }
+}
+
+func percentDecoded(_ text: Slice<UnsafeBufferPointer<UInt8>>) -> String {
+    guard text.contains(UInt8(ascii: "%")) else { return String(decoding: text, as: UTF8.self) }
     var bytes: [UInt8] = []
-    var utf8 = Array(text.utf8)[...]
-    while let byte = utf8.popFirst() {
-        if byte == UInt8(ascii: "%"), utf8.count >= 2,
-           let value = UInt8(String(decoding: utf8.prefix(2), as: UTF8.self), radix: 16) {
-            bytes.append(value)
-            utf8 = utf8.dropFirst(2)
+    bytes.reserveCapacity(text.count)
+    var index = text.startIndex
+    while index < text.endIndex {
+        if text[index] == UInt8(ascii: "%"), text.endIndex - index >= 3, let high = hexValue(text[index + 1]), let low = hexValue(text[index + 2]) {
+            bytes.append(high << 4 | low)
+            index += 3
         } else {
-            bytes.append(byte)
+            bytes.append(text[index])
+            index += 1
         }
     }
     return String(decoding: bytes, as: UTF8.self)
+}
+
+private func hexValue(_ byte: UInt8) -> UInt8? {
+    switch byte {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+    default: nil
+    }
 }

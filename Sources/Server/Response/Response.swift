@@ -37,7 +37,7 @@ struct Response: Sendable {
     /// Adds the headers every response carries; returns whether the connection may serve another
     /// request after this one.
     mutating func prepare(for request: HTTPRequestHead) -> Bool {
-        headers.replaceOrAdd(name: "Docker-Distribution-API-Version", value: "registry/2.0")
+        headers.add(name: "Docker-Distribution-API-Version", value: "registry/2.0")
         guard request.isKeepAlive else {
             headers.replaceOrAdd(name: "Connection", value: "close")
             return false

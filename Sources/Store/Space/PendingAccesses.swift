@@ -19,7 +19,10 @@ final class PendingAccesses: Sendable {
 
     private let clock: Atomic<UInt64>
     private let pending = Mutex<[ContentKey: Access]>([:])
-    private let counters = Mutex(Counters())
+    /// Counted without a lock: every hit counts one.
+    private let hits = Atomic<Int64>(0)
+    private let misses = Atomic<Int64>(0)
+    private let uncachedForSpace = Atomic<Int64>(0)
 
     init(clock: UInt64) {
         self.clock = Atomic(clock)
@@ -41,12 +44,10 @@ final class PendingAccesses: Sendable {
     enum Counter { case hit, miss, uncachedForSpace }
 
     func count(_ counter: Counter) {
-        counters.withLock { counters in
-            switch counter {
-            case .hit: counters.hits += 1
-            case .miss: counters.misses += 1
-            case .uncachedForSpace: counters.uncachedForSpace += 1
-            }
+        switch counter {
+        case .hit: hits.add(1, ordering: .relaxed)
+        case .miss: misses.add(1, ordering: .relaxed)
+        case .uncachedForSpace: uncachedForSpace.add(1, ordering: .relaxed)
         }
     }
 
@@ -56,10 +57,8 @@ final class PendingAccesses: Sendable {
             defer { pending.removeAll(keepingCapacity: true) }
             return pending
         }
-        let counted = counters.withLock { counters in
-            defer { counters = Counters() }
-            return counters
-        }
+        let counted = Counters(hits: hits.exchange(0, ordering: .relaxed), misses: misses.exchange(0, ordering: .relaxed),
+                               uncachedForSpace: uncachedForSpace.exchange(0, ordering: .relaxed))
         return (accesses, counted)
     }
 }

@@ -213,7 +213,7 @@ public final class PullThroughCache: Sendable {
         let (upstream, name) = (repository.upstream, repository.name)
         do {
             return try await upstream.manifestRequests.run("\(method)\u{0}\(name.value)\u{0}\(reference)") {
-                try await upstream.client.manifest(repository: name.value, reference: reference, method: method)
+                try await upstream.registry.manifest(repository: name.value, reference: reference, method: method)
             }
         } catch let error as UpstreamError {
             throw error
@@ -305,7 +305,7 @@ public final class PullThroughCache: Sendable {
 
     private func upstreamBlob(_ repository: CacheRepository, _ digest: Digest) async throws(RegistryError) -> UpstreamBlob {
         do {
-            return try await repository.upstream.client.blob(repository: repository.name.value, digest: digest.description)
+            return try await repository.upstream.registry.blob(repository: repository.name.value, digest: digest.description)
         } catch {
             throw error.registryError(notFound: .blobUnknown)
         }
@@ -316,7 +316,7 @@ public final class PullThroughCache: Sendable {
     private func confirmBlob(_ repository: CacheRepository, _ digest: Digest) async throws(RegistryError) -> Int64? {
         let size: Int64?
         do {
-            size = try await repository.upstream.client.blobSize(repository: repository.name.value, digest: digest.description)
+            size = try await repository.upstream.registry.blobSize(repository: repository.name.value, digest: digest.description)
         } catch {
             throw error.registryError(notFound: .blobUnknown)
         }

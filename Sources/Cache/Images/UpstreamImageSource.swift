@@ -3,18 +3,18 @@ import Store
 import Upstream
 
 /// An image at its upstream (`stowage check`): each manifest is fetched and verified against its
-/// digest, each blob asked for with a `HEAD`. It holds the upstream's client and the names for
+/// digest, each blob asked for with a `HEAD`. It holds the upstream registry and the names for
 /// messages, no store, so it stores nothing by construction. Failures name the part that failed
 /// (`tag 1.0 of app/api`, `manifest sha256:… (linux/arm64)`, `blob sha256:…`) with their class.
 public struct UpstreamImageSource: ImageSource, Sendable {
-    let client: RegistryClient
+    let registry: any RemoteRegistry
     let repository: RepositoryName
     let tag: Tag?
     /// The image's full reference, for messages.
     let name: String
 
     public init(_ target: ImageTarget) {
-        client = target.repository.upstream.client
+        registry = target.repository.upstream.registry
         repository = target.repository.name
         tag = target.tag
         name = target.name
@@ -33,7 +33,7 @@ public struct UpstreamImageSource: ImageSource, Sendable {
         let part = "blob \(blob.digest)\(Self.suffix(blob.platform))"
         let answered: Int64?
         do {
-            answered = try await client.blobSize(repository: repository.value, digest: blob.digest.description)
+            answered = try await registry.blobSize(repository: repository.value, digest: blob.digest.description)
         } catch {
             throw CheckFailure(error, part: part)
         }
@@ -51,7 +51,7 @@ public struct UpstreamImageSource: ImageSource, Sendable {
     private func fetch(_ reference: ManifestReference, part: String) async throws(CheckFailure) -> StoredManifest {
         let response: UpstreamManifest
         do {
-            response = try await client.manifest(repository: repository.value, reference: reference.description, method: .get)
+            response = try await registry.manifest(repository: repository.value, reference: reference.description, method: .get)
         } catch {
             throw CheckFailure(error, part: part)
         }

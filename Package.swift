@@ -44,7 +44,7 @@ let package = Package(
             "OCI", "Store", "Upstream",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: strict),
+        ], exclude: ["Content/README.md"], swiftSettings: strict),
         // HTTP/1.1 front on SwiftNIO.
         .target(name: "Server", dependencies: [
             "OCI", "Cache",

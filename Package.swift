@@ -44,7 +44,7 @@ let package = Package(
             "OCI", "Store", "Upstream",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: strict),
+        ], exclude: ["Content/README.md"], swiftSettings: strict),
         // HTTP/1.1 front on SwiftNIO.
         .target(name: "Server", dependencies: [
             "OCI", "Cache",
@@ -95,7 +95,11 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: strict),
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "OCI"], swiftSettings: strict),
-        .testTarget(name: "CacheTests", dependencies: ["Cache", "OCI", "Store"], swiftSettings: strict),
+        .testTarget(name: "CacheTests", dependencies: [
+            "Cache", "OCI", "Store", "Upstream",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         // The real server in-process, driven over loopback sockets.
         .testTarget(name: "ServerTests", dependencies: [
             "Server", "Cache", "Store", "Upstream", "OCI",

@@ -34,7 +34,7 @@ public struct BundleExport {
         for image in images {
             do throws(RegistryError) {
                 let target = try cache.target(for: image)
-                walked.append((target, try await ImageWalk().run(target.reference, in: LocalImageSource(store: store, target: target))))
+                walked.append((target, try await ImageWalk().run(target.reference, in: LocalImageSource(cache.local, target: target))))
             } catch {
                 problems.append("\(image): \(error.message)")
             }

@@ -3,8 +3,10 @@ import OCI
 import Store
 import Upstream
 
-/// The pull-through core, in registry terms. It answers from the store when it can, and
-/// otherwise fetches from the request's upstream, verifies, stores and answers.
+/// The pull-through core, in registry terms: a decorator over `LocalContent` (the store) and
+/// `UpstreamContent` (each repository's upstream), with the same interface as both
+/// (`RegistryContent`). It answers from local content when it can, and otherwise asks upstream
+/// content, stores and answers. See `Content/README.md`.
 ///
 /// - Every request is routed to one upstream first (`route`); a repository is keyed by its
 ///   upstream, so the same name under two upstreams is two repositories.
@@ -18,10 +20,14 @@ import Upstream
 ///   known digest is served with a warning.
 /// - Blobs by digest: a hit is a file; a miss is one `BlobFetch` per digest, written to `ingest/`,
 ///   verified and committed, which every client asking meanwhile follows (single-flight).
-public final class PullThroughCache: Sendable {
+public final class PullThroughCache: RegistryContent {
     public let upstreams: [CachedUpstream]
     public let router: UpstreamRouter
     let store: ContentStore
+    /// What the store holds, linked content only: every hit is answered from it.
+    public let local: LocalContent
+    /// What each repository's upstream holds, fetched and verified, not stored: asked on a miss.
+    let remote: UpstreamContent
     let logger: Logger
     /// Blob fetches starting or running, one per digest, owned by the repository each was started
     /// for; released when the download has been committed or has failed.
@@ -29,6 +35,8 @@ public final class PullThroughCache: Sendable {
 
     public init(store: ContentStore, upstreams: [CachedUpstream], logger: Logger) {
         self.store = store
+        local = LocalContent(store: store, logger: logger)
+        remote = UpstreamContent(logger: logger)
         self.upstreams = upstreams
         self.router = UpstreamRouter(upstreams.map(\.rule))
         self.logger = logger
@@ -59,7 +67,7 @@ public final class PullThroughCache: Sendable {
         let found: PendingManifest.Found
         switch reference {
         case .digest(let digest):
-            switch try storeRead({ () throws(StoreError) in try store.manifest(digest, in: repository.key) }) {
+            switch try local.manifest(digest, in: repository.key) {
             case .found(let manifest):
                 store.noteAccess(ContentKey(.manifest, digest))
                 return .answered(ManifestResult(manifest))
@@ -68,7 +76,7 @@ public final class PullThroughCache: Sendable {
             }
         case .tag(let tag):
             let key = TagKey(repository.key, tag: tag)
-            if let (record, manifest) = try storeRead({ () throws(StoreError) in try store.taggedManifest(key) }) {
+            if let (record, manifest) = try local.taggedManifest(key) {
                 store.noteAccess(ContentKey(.manifest, manifest.digest))
                 if isFresh(record, repository.upstream) { return .answered(ManifestResult(manifest)) }
                 found = .stale(key, manifest)
@@ -82,7 +90,7 @@ public final class PullThroughCache: Sendable {
     /// A committed blob linked to the repository, opened for sending; otherwise what the store
     /// held, for `blob(_:)` or `blobSize(_:)` to continue from.
     public func lookupBlob(_ repository: CacheRepository, _ digest: Digest) throws(RegistryError) -> Lookup<StoredBlob, PendingBlob> {
-        switch try storeRead({ () throws(StoreError) in try store.openBlob(digest, in: repository.key) }) {
+        switch try local.openBlob(digest, in: repository.key) {
         case .found(let opened):
             store.noteAccess(ContentKey(.blob, digest))
             return .answered(StoredBlob(opened: opened))
@@ -96,7 +104,7 @@ public final class PullThroughCache: Sendable {
     /// A committed blob's size when it is linked to the repository (a `HEAD`); otherwise what the
     /// store held, for `blobSize(_:)` to continue from.
     public func lookupBlobSize(_ repository: CacheRepository, _ digest: Digest) throws(RegistryError) -> Lookup<Int64, PendingBlob> {
-        switch try storeRead({ () throws(StoreError) in try store.blob(digest, in: repository.key) }) {
+        switch try local.blobRecord(digest, in: repository.key) {
         case .found(let record): return .answered(record.size)
         case .notLinked: return .pending(PendingBlob(repository: repository, digest: digest, isCachedElsewhere: true))
         case .notCached: return .pending(PendingBlob(repository: repository, digest: digest, isCachedElsewhere: false))
@@ -126,12 +134,9 @@ public final class PullThroughCache: Sendable {
             return try await confirmedManifest(repository, digest)
         case (.stale(let key, let cached), .tag(let tag)):
             return try await revalidated(repository, tag: tag, key: key, cached: cached)
-        case (_, .digest(let digest)):
+        case (_, let reference):
             store.noteMiss()
-            return ManifestResult(try await fetchManifest(repository, reference: digest.description, expected: digest, tag: nil))
-        case (_, .tag(let tag)):
-            store.noteMiss()
-            return ManifestResult(try await fetchManifest(repository, reference: tag.value, expected: nil, tag: TagKey(repository.key, tag: tag)))
+            return ManifestResult(try await fetchManifest(repository, reference))
         }
     }
 
@@ -140,7 +145,7 @@ public final class PullThroughCache: Sendable {
     private func revalidated(_ repository: CacheRepository, tag: Tag, key: TagKey, cached: StoredManifest) async throws(RegistryError) -> ManifestResult {
         let head: UpstreamManifest
         do {
-            head = try await upstreamManifest(repository, reference: tag.value, method: .head)
+            head = try await remote.head(repository, .tag(tag))
         } catch let error where error.allowsServingStale {
             logger.warning("serving cached tag: upstream failed", metadata: [
                 "tag": "\(key)", "digest": "\(cached.digest)", "error": "\(error)",
@@ -153,20 +158,20 @@ public final class PullThroughCache: Sendable {
             try await storeAccess { () throws(StoreError) in try await store.touchTag(key, digest: digest) }
             return ManifestResult(cached)
         }
-        return ManifestResult(try await fetchManifest(repository, reference: tag.value, expected: nil, tag: key))
+        return ManifestResult(try await fetchManifest(repository, .tag(tag)))
     }
 
     /// A manifest cached through another repository: served here once this repository's upstream
     /// confirms it has it (a `HEAD` by digest); then it and what it lists are linked here.
     private func confirmedManifest(_ repository: CacheRepository, _ digest: Digest) async throws(RegistryError) -> ManifestResult {
         do {
-            _ = try await upstreamManifest(repository, reference: digest.description, method: .head)
+            _ = try await remote.head(repository, .digest(digest))
         } catch {
             throw error.registryError(notFound: .manifestUnknown)
         }
-        guard let manifest = try storeRead({ () throws(StoreError) in try store.manifest(digest) }) else {
+        guard let manifest = try local.anyManifest(digest) else {
             store.noteMiss()  // evicted meanwhile
-            return ManifestResult(try await fetchManifest(repository, reference: digest.description, expected: digest, tag: nil))
+            return ManifestResult(try await fetchManifest(repository, .digest(digest)))
         }
         try await storeAccess { () throws(StoreError) in try await store.link(ContentStore.linkedByManifest(manifest), to: repository.key) }
         logger.info("upstream confirmed manifest for repository", metadata: ["repository": "\(repository)", "digest": "\(digest)"])
@@ -179,47 +184,14 @@ public final class PullThroughCache: Sendable {
         upstream.tagTTL > .zero && .seconds(now() - record.checkedAt) < upstream.tagTTL
     }
 
-    /// GETs a manifest, checks it against `expected` (a digest reference) or the upstream's
-    /// `Docker-Content-Digest` (a tag), stores it byte-exact linked to the repository and, for a
-    /// tag, retags.
-    private func fetchManifest(_ repository: CacheRepository, reference: String, expected: Digest?, tag: TagKey?) async throws(RegistryError) -> StoredManifest {
-        let upstreamName = repository.upstream.name
-        let response: UpstreamManifest
-        do {
-            response = try await upstreamManifest(repository, reference: reference, method: .get)
-        } catch {
-            throw error.registryError(notFound: .manifestUnknown)
-        }
-        guard let bytes = response.bytes else {
-            throw RegistryError(.unknown, "upstream \(upstreamName) sent a manifest without a body", status: 502)
-        }
-        let computed: Digest
-        do {
-            computed = try response.verifiedDigest(expected: expected)
-        } catch {
-            logger.error("manifest digest mismatch", metadata: [
-                "repository": "\(repository)", "reference": "\(reference)", "expected": "\(error.claimed)", "actual": "\(error.computed)",
-            ])
-            throw RegistryError(.unknown, "upstream \(upstreamName) sent a manifest that does not match \(error.claimed)", status: 502)
-        }
-        let manifest = StoredManifest(digest: computed, mediaType: response.mediaType, bytes: bytes)
+    /// Fetches the manifest from upstream content (verified there), stores it byte-exact linked to
+    /// the repository and, for a tag, retags.
+    private func fetchManifest(_ repository: CacheRepository, _ reference: ManifestReference) async throws(RegistryError) -> StoredManifest {
+        let manifest = try await remote.verifiedManifest(repository, reference)
+        let tag: TagKey? = if case .tag(let tag) = reference { TagKey(repository.key, tag: tag) } else { nil }
         _ = try await storeAccess { () throws(StoreError) in try await store.putManifest(manifest, linkedTo: repository.key, tag: tag) }
-        logger.info("cached manifest", metadata: ["repository": "\(repository)", "reference": "\(reference)", "digest": "\(computed)"])
+        logger.info("cached manifest", metadata: ["repository": "\(repository)", "reference": "\(reference)", "digest": "\(manifest.digest)"])
         return manifest
-    }
-
-    /// One upstream request per repository, reference and method at a time, however many clients ask.
-    private func upstreamManifest(_ repository: CacheRepository, reference: String, method: UpstreamMethod) async throws(UpstreamError) -> UpstreamManifest {
-        let (upstream, name) = (repository.upstream, repository.name)
-        do {
-            return try await upstream.manifestRequests.run("\(method)\u{0}\(name.value)\u{0}\(reference)") {
-                try await upstream.client.manifest(repository: name.value, reference: reference, method: method)
-            }
-        } catch let error as UpstreamError {
-            throw error
-        } catch {
-            throw .unreachable(upstream: upstream.name, reason: "\(error)")
-        }
     }
 
     // MARK: Blobs
@@ -248,7 +220,7 @@ public final class PullThroughCache: Sendable {
         }
         if flight.owner == key {
             store.noteMiss()
-        } else if try !storeRead({ () throws(StoreError) in try store.isLinked(digest, to: key) }) {
+        } else if try !local.isLinked(digest, to: key) {
             // Another repository's download: joined only once this repository's upstream confirms the blob.
             _ = try await confirmBlob(repository, digest)
         }
@@ -265,7 +237,7 @@ public final class PullThroughCache: Sendable {
             return .passThrough(BlobPassThrough(upstream: upstream, digest: digest, logger: logger))
         case .notKept:
             // That upstream response is the starter's; without room to share a file, fetch our own.
-            return .passThrough(BlobPassThrough(upstream: try await upstreamBlob(repository, digest), digest: digest, logger: logger))
+            return try await remote.blob(repository, digest)
         }
     }
 
@@ -279,7 +251,7 @@ public final class PullThroughCache: Sendable {
     /// nothing to share.
     private func startFetch(_ repository: CacheRepository, _ digest: Digest, release forget: @escaping @Sendable () -> Void) async throws -> FetchStart {
         do {
-            let upstream = try await upstreamBlob(repository, digest)
+            let upstream = try await remote.upstreamBlob(repository, digest)
             let ingest = try await storeAccess { () async throws(StoreError) in
                 try await store.beginIngest(of: digest, expectedSize: upstream.contentLength)
             }
@@ -303,26 +275,25 @@ public final class PullThroughCache: Sendable {
         }
     }
 
-    private func upstreamBlob(_ repository: CacheRepository, _ digest: Digest) async throws(RegistryError) -> UpstreamBlob {
-        do {
-            return try await repository.upstream.client.blob(repository: repository.name.value, digest: digest.description)
-        } catch {
-            throw error.registryError(notFound: .blobUnknown)
-        }
-    }
-
     /// Asks the repository's upstream whether it has the blob (a `HEAD`, nothing downloaded) and
     /// links it to the repository if so. Returns the size the upstream gave, if any.
     private func confirmBlob(_ repository: CacheRepository, _ digest: Digest) async throws(RegistryError) -> Int64? {
         let size: Int64?
         do {
-            size = try await repository.upstream.client.blobSize(repository: repository.name.value, digest: digest.description)
+            size = try await remote.headBlob(repository, digest)
         } catch {
             throw error.registryError(notFound: .blobUnknown)
         }
         try await storeAccess { () throws(StoreError) in try await store.link([digest], to: repository.key) }
         logger.info("upstream confirmed blob for repository", metadata: ["repository": "\(repository)", "digest": "\(digest)"])
         return size
+    }
+
+    public func blobSize(_ repository: CacheRepository, _ digest: Digest) async throws(RegistryError) -> Int64? {
+        switch try lookupBlobSize(repository, digest) {
+        case .answered(let size): return size
+        case .pending(let pending): return try await blobSize(pending)
+        }
     }
 
     /// Continues a `HEAD` lookup the store could not answer: the size of a download in flight
@@ -334,7 +305,7 @@ public final class PullThroughCache: Sendable {
             _ = try await confirmBlob(repository, digest)
             return try cachedBlobSize(repository, digest)
         }
-        if try storeRead({ () throws(StoreError) in try store.isLinked(digest, to: repository.key) }),
+        if try local.isLinked(digest, to: repository.key),
            let flight = blobFetches.running(digest), case .following(let fetch)? = try? await flight.value, let size = fetch.size {
             return size
         }
@@ -344,17 +315,14 @@ public final class PullThroughCache: Sendable {
     // MARK: Store access with errors mapped once
 
     func storeRead<R>(_ body: () throws(StoreError) -> R) throws(RegistryError) -> R {
-        do { return try body() } catch { throw logged(error) }
+        do { return try body() } catch { throw local.logged(error) }
     }
 
     func storeAccess<R>(_ body: () async throws(StoreError) -> R) async throws(RegistryError) -> R {
-        do { return try await body() } catch { throw logged(error) }
+        do { return try await body() } catch { throw local.logged(error) }
     }
 
-    func logged(_ error: StoreError) -> RegistryError {
-        logger.error("store failure", metadata: ["error": "\(error)"])
-        return error.registryError
-    }
+    func logged(_ error: StoreError) -> RegistryError { local.logged(error) }
 }
 
 extension CacheRepository {

@@ -20,11 +20,11 @@ public final class OpenedCache: Sendable {
         store = try ContentStore.open(settings.storage, role: role, logger: logger)
         if settings.upstreams.isEmpty {
             let client = RegistryClient.makeHTTPClient(settings: .none)
-            (upstreams, httpClients) = ([CachedUpstream.none(client: RegistryClient(httpClient: client, settings: .none, logger: logger))], [client])
+            (upstreams, httpClients) = ([CachedUpstream.none(registry: RegistryClient(httpClient: client, settings: .none, logger: logger))], [client])
         } else {
             httpClients = settings.upstreams.map { RegistryClient.makeHTTPClient(settings: $0.settings) }
             upstreams = zip(settings.upstreams, httpClients).map { definition, client in
-                CachedUpstream(client: RegistryClient(httpClient: client, settings: definition.settings, logger: logger),
+                CachedUpstream(registry: RegistryClient(httpClient: client, settings: definition.settings, logger: logger),
                                tagTTL: definition.tagTTL, namespaces: definition.namespaces, isDefault: definition.isDefault)
             }
         }

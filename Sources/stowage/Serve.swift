@@ -72,7 +72,7 @@ struct Serve: AsyncParsableCommand {
         for upstream in upstreams {
             let rule = upstream.rule
             logger.info("upstream", metadata: [
-                "name": "\(rule.name)", "url": "\(upstream.client.settings.baseURL)", "namespaces": "\(rule.namespaces.joined(separator: ","))",
+                "name": "\(rule.name)", "url": "\(upstream.registry.settings.baseURL)", "namespaces": "\(rule.namespaces.joined(separator: ","))",
                 "default": "\(rule.isDefault)", "dockerHub": "\(rule.isDockerHub)",
             ])
         }

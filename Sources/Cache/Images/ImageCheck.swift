@@ -36,7 +36,7 @@ public struct ImageCheck: Sendable {
         var progress = ImageWalk.Progress()
         var failure: CheckFailure?
         do throws(CheckFailure) {
-            _ = try await ImageWalk(platforms: platforms).run(target.reference, in: UpstreamImageSource(target), progress: &progress)
+            _ = try await ImageWalk(platforms: platforms).run(target.reference, in: UpstreamImageSource(target, through: cache.remote), progress: &progress)
         } catch {
             failure = error
         }

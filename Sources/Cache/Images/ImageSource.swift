@@ -7,8 +7,8 @@ import Store
 /// | source | used by | reads | writes |
 /// |---|---|---|---|
 /// | `PullThroughImageSource` | preseed | the cache's public `manifest` (store, else upstream) | what a pull stores |
-/// | `UpstreamImageSource` | check | the upstream client only | nothing: it holds no store |
-/// | `LocalImageSource` | export | the store only, linked content only | nothing: it holds no upstream |
+/// | `UpstreamImageSource` | check | `UpstreamContent`: the upstream only | nothing: it holds no store |
+/// | `LocalImageSource` | export | `LocalContent`: the store only, linked content only | nothing: it holds no upstream |
 /// | `BundleImageSource` (AirGap) | import | a staged bundle | nothing (the import records after) |
 ///
 /// Manifests come as `StoredManifest`: exact bytes, media type and digest (checked against the

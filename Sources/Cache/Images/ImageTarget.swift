@@ -42,7 +42,7 @@ extension PullThroughCache {
             let upstream = upstreams[index]
             return ImageTarget(repository: CacheRepository(upstream: upstream, name: repository), reference: parsed.manifestReference,
                                name: Self.fullName(host: upstream.host ?? parsed.registry,
-                                                   repository: upstream.client.settings.upstreamRepository(repository.value), parsed))
+                                                   repository: upstream.registry.settings.upstreamRepository(repository.value), parsed))
         case .unknownNamespace, .noUpstream:
             throw RegistryError(.nameUnknown, "no upstream serves \(text): name its registry, or make an upstream the default", status: 404)
         }
@@ -61,7 +61,7 @@ extension PullThroughCache {
                 + "add it to an upstream's namespaces", status: 404)
         }
         var repository = parsed.repository
-        if let prefix = upstream.client.settings.repositoryPrefix, parsed.repository.value.hasPrefix(prefix + "/"),
+        if let prefix = upstream.registry.settings.repositoryPrefix, parsed.repository.value.hasPrefix(prefix + "/"),
            let rest = RepositoryName(parsed.repository.value.dropFirst(prefix.count + 1)) {
             repository = rest
         }
@@ -80,6 +80,6 @@ extension CachedUpstream {
     /// `host[:port]` of the upstream's URL, lower case (Docker Hub's aliases as `docker.io`); nil
     /// for the stand-in when none is configured.
     public var host: String? {
-        client.settings.hostAndPort.map(RegistryHost.canonical)
+        registry.settings.hostAndPort.map(RegistryHost.canonical)
     }
 }

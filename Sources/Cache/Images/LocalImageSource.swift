@@ -2,17 +2,17 @@ import OCI
 import Store
 
 /// An image from the store alone (`stowage export`), and the store's view of an image that
-/// preseed compares a pull against. It holds the store and one repository's key, no upstream, so
-/// it fetches nothing by construction; it gives only content linked to the repository
-/// (invariant 5), and an index's children that are not cached are left out.
+/// preseed compares a pull against. It reads `LocalContent` (the store, no upstream) for one
+/// repository, so it fetches nothing by construction; it gives only content linked to the
+/// repository (invariant 5), and an index's children that are not cached are left out.
 public struct LocalImageSource: ImageSource, Sendable {
-    let store: ContentStore
+    let content: LocalContent
     let repository: RepositoryKey
     /// The image's full reference, for messages.
     let name: String
 
-    public init(store: ContentStore, target: ImageTarget) {
-        self.store = store
+    public init(_ content: LocalContent, target: ImageTarget) {
+        self.content = content
         repository = target.key
         name = target.name
     }
@@ -23,7 +23,7 @@ public struct LocalImageSource: ImageSource, Sendable {
         case .digest(let value):
             digest = value
         case .tag(let tag):
-            guard let record = try read({ () throws(StoreError) in try store.tag(TagKey(repository, tag: tag)) }) else {
+            guard let record = try content.tag(TagKey(repository, tag: tag)) else {
                 throw RegistryError(.manifestUnknown, "\(name) is not cached: preseed it first", status: 404)
             }
             digest = record.digest
@@ -53,28 +53,22 @@ public struct LocalImageSource: ImageSource, Sendable {
     // MARK: Lookups
 
     func linkedManifest(_ digest: Digest) throws(RegistryError) -> StoredManifest? {
-        guard case .found(let manifest) = try read({ () throws(StoreError) in try store.manifest(digest, in: repository) }) else { return nil }
+        guard case .found(let manifest) = try content.manifest(digest, in: repository) else { return nil }
         return manifest
     }
 
     /// The size of a committed blob linked to the repository; nil when a pull would have to fetch or confirm it.
     func linkedBlobSize(_ digest: Digest) throws(RegistryError) -> Int64? {
-        guard case .found(let record) = try read({ () throws(StoreError) in try store.blob(digest, in: repository) }) else { return nil }
+        guard case .found(let record) = try content.blobRecord(digest, in: repository) else { return nil }
         return record.size
     }
 
     /// The digest the store holds for `reference` now, linked here or not: its tag's, or the
     /// digest itself when that manifest is stored. What preseed compares a pull's answer with.
     func storedDigest(_ reference: ManifestReference) throws(RegistryError) -> Digest? {
-        try read { () throws(StoreError) -> Digest? in
-            switch reference {
-            case .tag(let tag): try store.tag(TagKey(repository, tag: tag))?.digest
-            case .digest(let digest): try store.manifest(digest) != nil ? digest : nil
-            }
+        switch reference {
+        case .tag(let tag): try content.tag(TagKey(repository, tag: tag))?.digest
+        case .digest(let digest): try content.anyManifest(digest) != nil ? digest : nil
         }
-    }
-
-    private func read<Value>(_ body: () throws(StoreError) -> Value) throws(RegistryError) -> Value {
-        do { return try body() } catch { throw error.registryError }
     }
 }

@@ -16,7 +16,7 @@ final class PullThroughImageSource: ImageSource {
     init(cache: PullThroughCache, target: ImageTarget) {
         self.cache = cache
         repository = target.repository
-        local = LocalImageSource(store: cache.store, target: target)
+        local = LocalImageSource(cache.local, target: target)
     }
 
     func manifest(_ reference: ManifestReference) async throws(RegistryError) -> StoredManifest {

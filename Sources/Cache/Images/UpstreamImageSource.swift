@@ -3,25 +3,25 @@ import Store
 import Upstream
 
 /// An image at its upstream (`stowage check`): each manifest is fetched and verified against its
-/// digest, each blob asked for with a `HEAD`. It holds the upstream's client and the names for
-/// messages, no store, so it stores nothing by construction. Failures name the part that failed
-/// (`tag 1.0 of app/api`, `manifest sha256:… (linux/arm64)`, `blob sha256:…`) with their class.
+/// digest, each blob asked for with a `HEAD`, through `UpstreamContent` (no store), so it stores
+/// nothing by construction. Failures name the part that failed (`tag 1.0 of app/api`,
+/// `manifest sha256:… (linux/arm64)`, `blob sha256:…`) with their class.
 public struct UpstreamImageSource: ImageSource, Sendable {
-    let client: RegistryClient
-    let repository: RepositoryName
+    let content: UpstreamContent
+    let repository: CacheRepository
     let tag: Tag?
     /// The image's full reference, for messages.
     let name: String
 
-    public init(_ target: ImageTarget) {
-        client = target.repository.upstream.client
-        repository = target.repository.name
+    public init(_ target: ImageTarget, through content: UpstreamContent) {
+        self.content = content
+        repository = target.repository
         tag = target.tag
         name = target.name
     }
 
     public func manifest(_ reference: ManifestReference) async throws(CheckFailure) -> StoredManifest {
-        try await fetch(reference, part: tag.map { "tag \($0.value) of \(repository)" } ?? "manifest \(name)")
+        try await fetch(reference, part: tag.map { "tag \($0.value) of \(repository.name)" } ?? "manifest \(name)")
     }
 
     public func child(_ entry: ContentDescriptor) async throws(CheckFailure) -> StoredManifest? {
@@ -33,7 +33,7 @@ public struct UpstreamImageSource: ImageSource, Sendable {
         let part = "blob \(blob.digest)\(Self.suffix(blob.platform))"
         let answered: Int64?
         do {
-            answered = try await client.blobSize(repository: repository.value, digest: blob.digest.description)
+            answered = try await content.headBlob(repository, blob.digest)
         } catch {
             throw CheckFailure(error, part: part)
         }
@@ -49,17 +49,17 @@ public struct UpstreamImageSource: ImageSource, Sendable {
     }
 
     private func fetch(_ reference: ManifestReference, part: String) async throws(CheckFailure) -> StoredManifest {
-        let response: UpstreamManifest
         do {
-            response = try await client.manifest(repository: repository.value, reference: reference.description, method: .get)
+            return try await content.fetch(repository, reference)
         } catch {
-            throw CheckFailure(error, part: part)
-        }
-        let expected: Digest? = if case .digest(let digest) = reference { digest } else { nil }
-        do {
-            return StoredManifest(digest: try response.verifiedDigest(expected: expected), mediaType: response.mediaType, bytes: response.bytes ?? [])
-        } catch {
-            throw CheckFailure(kind: .digestMismatch, part: part, message: "the upstream sent bytes hashing to \(error.computed), not \(error.claimed)")
+            switch error {
+            case .upstream(let error):
+                throw CheckFailure(error, part: part)
+            case .withoutBody:
+                throw CheckFailure(kind: .upstreamError, part: part, message: "the upstream sent no body")
+            case .mismatch(let mismatch):
+                throw CheckFailure(kind: .digestMismatch, part: part, message: "the upstream sent bytes hashing to \(mismatch.computed), not \(mismatch.claimed)")
+            }
         }
     }
 

@@ -11,14 +11,14 @@ extension PullThroughCache {
     /// With no upstream configured, the tags the cache knows are the whole list.
     public func tags(_ repository: CacheRepository, pagination: Pagination) async throws(RegistryError) -> ListingPage {
         let upstream = repository.upstream
-        guard upstream.client.settings.isConfigured else {
+        guard upstream.registry.settings.isConfigured else {
             let cached = try storeRead { () throws(StoreError) in try store.tags(in: repository.key) }
             guard !cached.isEmpty else { throw RegistryError(.nameUnknown, "no tags of \(repository.name) are cached", status: 404) }
             return ListingPage.paginating(cached, pagination)
         }
         let listing: UpstreamListing
         do {
-            listing = try await upstream.client.tags(repository: repository.name.value, query: pagination.query)
+            listing = try await upstream.registry.tags(repository: repository.name.value, query: pagination.query)
         } catch let error where error.allowsServingStale {
             let cached = try storeRead { () throws(StoreError) in try store.tags(in: repository.key) }
             guard !cached.isEmpty else { throw error.registryError(notFound: .nameUnknown) }
@@ -60,13 +60,13 @@ extension PullThroughCache {
     /// no catalog (Docker Hub, for one) or cannot be asked now.
     private func upstreamCatalog(_ upstream: CachedUpstream) async -> [String] {
         if let kept = upstream.catalog.withLock({ $0 }), ContinuousClock.now - kept.fetchedAt < upstream.tagTTL { return kept.names }
-        let prefix = upstream.client.settings.repositoryPrefix.map { $0 + "/" }
+        let prefix = upstream.registry.settings.repositoryPrefix.map { $0 + "/" }
         var names: [String] = []
         var query: String? = "n=\(Self.catalogPageSize)"
         var pages = 0
         do {
             while let current = query, pages < Self.catalogMaximumPages {
-                let listing = try await upstream.client.catalog(query: current)
+                let listing = try await upstream.registry.catalog(query: current)
                 let page = try ListingPage.catalog(from: listing, upstream: upstream.name)
                 for name in page {
                     let relative = prefix.flatMap { name.hasPrefix($0) ? String(name.dropFirst($0.count)) : nil } ?? name

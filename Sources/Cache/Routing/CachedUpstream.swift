@@ -4,10 +4,11 @@ import OCI
 import Synchronization
 import Upstream
 
-/// One upstream as the cache uses it: its client, how long its tags stay fresh, how requests are
+/// One upstream as the cache uses it: the registry it asks, how long its tags stay fresh, how requests are
 /// routed to it, and the work it shares between clients (coalesced manifest requests, its catalog).
 public final class CachedUpstream: Sendable {
-    public let client: RegistryClient
+    /// The upstream registry itself (`RegistryClient`, or an in-process stand-in in tests).
+    public let registry: any RemoteRegistry
     /// How long a tag the upstream confirmed is served without asking again; zero asks every time.
     public let tagTTL: Duration
     public let rule: UpstreamRouter.Rule
@@ -16,24 +17,24 @@ public final class CachedUpstream: Sendable {
     /// The upstream's whole catalog, kept for `tagTTL` so paging through it does not refetch it.
     let catalog = Mutex<(names: [String], fetchedAt: ContinuousClock.Instant)?>(nil)
 
-    public init(client: RegistryClient, tagTTL: Duration = .seconds(60), namespaces: [String] = [], isDefault: Bool = false) {
-        self.client = client
+    public init(registry: any RemoteRegistry, tagTTL: Duration = .seconds(60), namespaces: [String] = [], isDefault: Bool = false) {
+        self.registry = registry
         self.tagTTL = tagTTL
-        let isDockerHub = URL(string: client.settings.baseURL)?.host.map { RegistryHost.dockerHub.contains($0.lowercased()) } ?? false
+        let isDockerHub = URL(string: registry.settings.baseURL)?.host.map { RegistryHost.dockerHub.contains($0.lowercased()) } ?? false
             || namespaces.contains { RegistryHost.canonical($0) == "docker.io" }
-        rule = UpstreamRouter.Rule(name: client.settings.name, namespaces: namespaces, isDefault: isDefault, isDockerHub: isDockerHub,
-                                   answersEveryNamespace: !client.settings.isConfigured)
+        rule = UpstreamRouter.Rule(name: registry.settings.name, namespaces: namespaces, isDefault: isDefault, isDockerHub: isDockerHub,
+                                   answersEveryNamespace: !registry.settings.isConfigured)
     }
 
     /// The stand-in when no upstream is configured (`UpstreamSettings.none`): the default, answering
     /// every namespace, its tags never stale (nothing could revalidate them), every miss a 404.
-    public static func none(client: RegistryClient) -> CachedUpstream {
-        precondition(!client.settings.isConfigured, "the stand-in upstream's client has no URL")
-        return CachedUpstream(client: client, tagTTL: .seconds(100 * 365 * 86_400), isDefault: true)
+    public static func none(registry: any RemoteRegistry) -> CachedUpstream {
+        precondition(!registry.settings.isConfigured, "the stand-in upstream's registry has no URL")
+        return CachedUpstream(registry: registry, tagTTL: .seconds(100 * 365 * 86_400), isDefault: true)
     }
 
     /// The upstream's name, as clients see it in messages.
-    public var name: String { client.settings.name }
+    public var name: String { registry.settings.name }
 }
 
 /// A repository as a request names it after routing: at one upstream, under the name the upstream

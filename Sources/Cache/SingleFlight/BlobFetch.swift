@@ -77,19 +77,21 @@ public final class BlobFetch: Sendable {
     deinit { close(readDescriptor) }
 
     /// Starts fetching `upstream`'s body into `ingest` on a task of its own, to be committed linked
-    /// to the repository it was fetched through; `finished` runs when the fetch has committed or failed.
+    /// to the repository it was fetched through; `finished` runs when the fetch has committed or
+    /// failed, before its followers learn which (so a client that retries at once after being cut
+    /// off starts a new fetch instead of joining the failed one).
     static func start(digest: Digest, upstream: UpstreamBlob, through repository: RepositoryKey, ingest: sending BlobIngest,
                       store: ContentStore, logger: Logger, finished: @escaping @Sendable () -> Void) throws(StoreError) -> BlobFetch {
         let fetch = BlobFetch(digest: digest, size: upstream.contentLength, readDescriptor: try ingest.openReader(), store: store, logger: logger)
         let runner = Task.detached {
-            await fetch.run(upstream.body, into: ingest, linkedTo: repository)
-            finished()
+            await fetch.run(upstream.body, into: ingest, linkedTo: repository, finished: finished)
         }
         fetch.state.withLock { $0.runner = runner }
         return fetch
     }
 
-    private func run(_ body: UpstreamBlob.Body, into ingest: BlobIngest, linkedTo repository: RepositoryKey) async {
+    private func run(_ body: UpstreamBlob.Body, into ingest: BlobIngest, linkedTo repository: RepositoryKey,
+                     finished: @Sendable () -> Void) async {
         do {
             for try await chunk in body {
                 if announce(try await ingest.append(chunk)) || Task.isCancelled { throw NotWorthFinishing() }
@@ -97,9 +99,11 @@ public final class BlobFetch: Sendable {
             _ = announce(try await ingest.flush())
             let kept = try await store.commit(ingest, linkedTo: repository)
             if kept { logger.info("cached blob", metadata: ["digest": "\(digest)", "size": "\(ingest.bytesWritten)"]) }
+            finished()
             finish(.complete)
         } catch {
             ingest.discard()
+            finished()
             if state.withLock({ $0.abandoned }) {
                 logger.info("blob fetch abandoned: every client left and the rest is not worth fetching; nothing cached",
                             metadata: ["digest": "\(digest)", "written": "\(ingest.bytesWritten)", "size": "\(size.map(String.init) ?? "unknown")"])

@@ -29,7 +29,7 @@ final class InProcessServer: Sendable {
     static func start(limits: ConnectionLimits = ConnectionLimits(maxConnections: 64)) async throws -> InProcessServer {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-server-\(UUID().uuidString)").path
         let store = try ContentStore(root: root, budget: nil, role: .server, logger: logger)
-        let cache = PullThroughCache(store: store, upstreams: [.none(client: RegistryClient(httpClient: HTTPClient.shared, settings: .none, logger: logger))], logger: logger)
+        let cache = PullThroughCache(store: store, upstreams: [.none(registry: RegistryClient(httpClient: HTTPClient.shared, settings: .none, logger: logger))], logger: logger)
         let server = RegistryServer(cache: cache, group: MultiThreadedEventLoopGroup.singleton, limits: limits, logger: logger)
         let bound = AsyncStream<Int>.makeStream()
         let serving = Task {

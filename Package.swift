@@ -89,6 +89,12 @@ let package = Package(
             "OCI", "Store",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/StoreBenchmark", swiftSettings: strict),
+        // `hotpath.py`'s floor: a bare SwiftNIO server with Stowage's HTTP pipeline and a fixed answer.
+        .executableTarget(name: "nio-baseline", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], path: "Benchmarks/NIOBaseline", swiftSettings: strict),
         .testTarget(name: "OCITests", dependencies: ["OCI"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: [
             "Store", "OCI",

@@ -12,7 +12,9 @@ nginx serving the same manifest and blob files as static files. Then measures, i
   32 concurrent cold GETs of 256 MiB     upstream GETs and bytes, every client's bytes hashed, peak RSS
   one cold image pull (skopeo)           upstream bytes against the image size, time against the upstream
 
-and prints one table with the ratios. Needs: docker-registry, nginx, wrk, curl, skopeo (Debian).
+and prints one table with the ratios. For the small responses it also runs `nio-baseline` (built
+beside `stowage`): a bare SwiftNIO server with Stowage's HTTP pipeline and a fixed answer, the
+floor under Stowage's hit path on this stack. Needs: docker-registry, nginx, wrk, curl, skopeo (Debian).
 Every server listens on 127.0.0.1; everything started is stopped at the end.
 """
 import argparse
@@ -103,6 +105,17 @@ def stowage(binary, workdir, name, upstream, extra=()):
     if not match:
         raise SystemExit(f"hotpath: stowage did not start: {line!r}")
     return process, match.group(0), storage
+
+
+def nio_baseline(binary, path, digest):
+    """The bare NIO server answering every request with the manifest at `path`; returns its URL."""
+    process = subprocess.Popen([binary, path, ACCEPT, digest], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               stdin=subprocess.DEVNULL, text=True)
+    CHILDREN.append(process)
+    match = re.search(r"http://[\d.]+:\d+", process.stdout.readline())
+    if not match:
+        raise SystemExit("hotpath: nio-baseline did not start")
+    return match.group(0)
 
 
 def nginx(workdir, docroot):
@@ -237,6 +250,7 @@ def seed(url):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stowage", default=os.path.join(HERE, "..", ".build-release", "release", "stowage"))
+    parser.add_argument("--nio-baseline", default=None, help="the bare NIO server (default: nio-baseline beside --stowage)")
     parser.add_argument("--seconds", type=int, default=5, help="duration of each wrk run")
     parser.add_argument("--workdir", help="where data goes (default: a new temporary directory, removed after)")
     parser.add_argument("--hits-only", action="store_true", help="skip the cold-fetch and cold-pull measurements")
@@ -293,14 +307,20 @@ def run(args, workdir, rows):
     web, nginx_url = nginx(workdir, docroot)
 
     targets = {"stowage": stowage_url, "distribution": proxy_url, "nginx": nginx_url}
+    baseline = args.nio_baseline or os.path.join(os.path.dirname(args.stowage), "nio-baseline")
+    small = dict(targets)
+    if os.path.exists(baseline):
+        small["nio"] = nio_baseline(baseline, f"{docroot}/v2/bench/app/manifests/{app['digest']}", app["digest"])
+    else:
+        log(f"{baseline} not built: no bare-NIO column (swift build -c release --scratch-path .build-release --product nio-baseline)")
     for label, path in (("manifest GET by digest", f"/v2/bench/app/manifests/{app['digest']}"),
                         ("manifest GET by tag", "/v2/bench/app/manifests/1.0")):
-        figures = {name: wrk(base + path, args.seconds, accept=ACCEPT) for name, base in targets.items()}
+        figures = {name: wrk(base + path, args.seconds, accept=ACCEPT) for name, base in small.items()}
         rows.append((f"{label}, req/s", {n: f[0] for n, f in figures.items()}, "higher"))
         rows.append((f"{label}, p99 ms", {n: f[1] for n, f in figures.items()}, "lower"))
         log(f"{label}: " + ", ".join(f"{n} {f[0]:.0f}/s p99 {f[1]:.2f} ms" for n, f in figures.items()))
     blob_path = f"/v2/bench/blob1g/blobs/{big_layer['digest']}"
-    heads = {name: ab_head(base + blob_path, args.seconds) for name, base in targets.items()}
+    heads = {name: ab_head(base + blob_path, args.seconds) for name, base in small.items()}
     rows.append(("blob HEAD, req/s", heads, "higher"))
     log("blob HEAD: " + ", ".join(f"{n} {v:.0f}/s" for n, v in heads.items()))
 
@@ -375,18 +395,19 @@ def empty_cache(name, args, workdir, label, upstream_url):
 
 
 def print_table(rows):
-    print(f"| figure | Stowage | distribution proxy | nginx | Stowage / distribution | Stowage / nginx |")
-    print("|---|---|---|---|---|---|")
+    print("| figure | Stowage | distribution proxy | nginx | bare NIO | Stowage / distribution | Stowage / nginx | Stowage / bare NIO | bare NIO / nginx |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for label, values, _ in rows:
         def cell(name):
             value = values.get(name)
             return "—" if value is None else (f"{value:.2f}" if value < 100 else f"{value:,.0f}")
 
-        def ratio(other):
-            if values.get("stowage") is None or not values.get(other):
+        def ratio(one, other):
+            if values.get(one) is None or not values.get(other):
                 return "—"
-            return f"{values['stowage'] / values[other]:.2f}×"
-        print(f"| {label} | {cell('stowage')} | {cell('distribution')} | {cell('nginx')} | {ratio('distribution')} | {ratio('nginx')} |")
+            return f"{values[one] / values[other]:.2f}×"
+        print(f"| {label} | {cell('stowage')} | {cell('distribution')} | {cell('nginx')} | {cell('nio')} | {ratio('stowage', 'distribution')} "
+              f"| {ratio('stowage', 'nginx')} | {ratio('stowage', 'nio')} | {ratio('nio', 'nginx')} |")
 
 
 if __name__ == "__main__":

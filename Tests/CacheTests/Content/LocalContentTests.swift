@@ -7,11 +7,7 @@ import Testing
 @Suite struct LocalContentTests {
     @Test func aMissIsA404AndAsksNothingUpstream() async throws {
         try await CacheFixture.with { fixture in
-            let manifest = imageManifest(layer: SHA256Hasher.digest(of: [6]), size: 1)
-            let bytes = blobBytes(1_000)
-            let digest = SHA256Hasher.digest(of: bytes)
-            fixture.registry.add(manifest, in: "app/api", tag: "1.0")
-            fixture.registry.addBlob(bytes, in: "app/api")
+            let (manifest, _, digest) = fixture.upstreamImage("app/api", tag: "1.0", layerSize: 1_000)
             let local = fixture.cache.local
             let repository = fixture.repository("app/api")
 

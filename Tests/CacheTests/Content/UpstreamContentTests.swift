@@ -7,11 +7,7 @@ import Testing
 @Suite struct UpstreamContentTests {
     @Test func itAnswersFromTheUpstreamAndStoresNothing() async throws {
         try await CacheFixture.with { fixture in
-            let manifest = imageManifest(layer: SHA256Hasher.digest(of: [8]), size: 1)
-            let bytes = blobBytes(2_000)
-            let digest = SHA256Hasher.digest(of: bytes)
-            fixture.registry.add(manifest, in: "app/api", tag: "1.0")
-            fixture.registry.addBlob(bytes, in: "app/api")
+            let (manifest, bytes, digest) = fixture.upstreamImage("app/api", tag: "1.0", layerSize: 2_000)
             let upstream = UpstreamContent(logger: CacheFixture.logger)
             let repository = fixture.repository("app/api")
 

@@ -46,6 +46,16 @@ struct CacheFixture {
     }
 
     /// `name` at the fixture's upstream.
+    /// An image at the upstream only: `name:tag`, a manifest listing one layer of `size` bytes.
+    func upstreamImage(_ name: String, tag: String, layerSize size: Int, seed: UInt8 = 1) -> (manifest: StoredManifest, layer: [UInt8], digest: Digest) {
+        let layer = blobBytes(size, seed: seed)
+        let digest = SHA256Hasher.digest(of: layer)
+        let manifest = imageManifest(layer: digest, size: size)
+        registry.add(manifest, in: name, tag: tag)
+        registry.addBlob(layer, in: name)
+        return (manifest, layer, digest)
+    }
+
     func repository(_ name: String) -> CacheRepository {
         CacheRepository(upstream: upstream, name: RepositoryName(name)!)
     }

@@ -24,10 +24,9 @@ struct RouteTests {
     }
 
     @Test func anEscapedColonInADigestReferenceIsDecoded() {
-        let escaped = Self.digest.replacingOccurrences(of: ":", with: "%3A")
-        #expect(Route.parse("/v2/app/manifests/\(escaped)"[...]) == .success(.manifest(RepositoryName("app")!, .digest(Digest(Self.digest)!))))
-        #expect(Route.parse("/v2/app/blobs/\(escaped.replacingOccurrences(of: "%3A", with: "%3a"))"[...])
-                == .success(.blob(RepositoryName("app")!, Digest(Self.digest)!)))
+        let hex = String(repeating: "ab", count: 32)
+        #expect(Route.parse("/v2/app/manifests/sha256%3A\(hex)"[...]) == .success(.manifest(RepositoryName("app")!, .digest(Digest(Self.digest)!))))
+        #expect(Route.parse("/v2/app/blobs/sha256%3a\(hex)"[...]) == .success(.blob(RepositoryName("app")!, Digest(Self.digest)!)))
     }
 
     @Test func uploadsAreTheirOwnRouteWithOrWithoutASession() {

@@ -1,0 +1,74 @@
+// `nio-baseline FILE MEDIA-TYPE DIGEST`: the floor under Stowage's hit path, for `hotpath.py`.
+//
+// A bare SwiftNIO HTTP/1.1 server with Stowage's pipeline (the same decoder limits, encoder and
+// pipelining handler, two event loops) that answers every GET with FILE's bytes (loaded once)
+// and the headers Stowage sends with a manifest, and every HEAD with the headers alone. No
+// routing, no store, no cache: what is left of Stowage's cost beside it is Stowage's own.
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+final class FixedResponse: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let body: [UInt8]
+    let headers: HTTPHeaders
+    private var isHead = false
+    private var keepAlive = true
+
+    init(body: [UInt8], headers: HTTPHeaders) {
+        self.body = body
+        self.headers = headers
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            isHead = head.method == .HEAD
+            keepAlive = head.isKeepAlive
+        case .body:
+            break
+        case .end:
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            if !isHead {
+                context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+            }
+            let keepAlive = keepAlive
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+                if !keepAlive { context.close(promise: nil) }
+            }
+        }
+    }
+}
+
+func serve() throws {
+    let arguments = CommandLine.arguments
+    guard arguments.count == 4, let body = FileManager.default.contents(atPath: arguments[1]) else {
+        FileHandle.standardError.write(Data("usage: nio-baseline FILE MEDIA-TYPE DIGEST\n".utf8))
+        exit(2)
+    }
+    let headers: HTTPHeaders = [
+        "Content-Type": arguments[2], "Docker-Content-Digest": arguments[3], "ETag": "\"\(arguments[3])\"",
+        "Content-Length": "\(body.count)", "Docker-Distribution-API-Version": "registry/2.0",
+    ]
+
+    let bytes = Array(body)
+    let server = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .serverChannelOption(.backlog, value: 4096)
+        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+        .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+        .childChannelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: false, withOutboundHeaderValidation: false)
+                try channel.pipeline.syncOperations.addHandler(FixedResponse(body: bytes, headers: headers))
+            }
+        }
+        .bind(host: "127.0.0.1", port: 0)
+        .wait()
+    FileHandle.standardOutput.write(Data("listening on http://127.0.0.1:\(server.localAddress?.port ?? 0)\n".utf8))
+    try server.closeFuture.wait()
+}
+
+try serve()

@@ -142,6 +142,19 @@ http {{
     return process, url
 
 
+def wait_idle(processes, seconds=60):
+    """Waits until `processes` have used under 1 % of a core for a second: whatever runs first must
+    not be timed while another server still finishes earlier work (the proxy stores its copy after
+    answering)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        before = sum(cpu_seconds(p) for p in processes)
+        time.sleep(1)
+        if sum(cpu_seconds(p) for p in processes) - before < 0.01:
+            return
+    log("servers still busy after a minute; timing anyway")
+
+
 def cpu_seconds(process):
     """User + system CPU of a process and its children (nginx's workers)."""
     pids = [process.pid]
@@ -293,6 +306,7 @@ def run(args, workdir, rows):
             urllib.request.urlopen(urllib.request.Request(base + path, headers={"Accept": ACCEPT}), timeout=600).read()
     os.sync()  # the proxy writes its copy in the background: let that finish before timing
     time.sleep(2)
+    wait_idle([upstream, server, proxy_process])
     # nginx serves the same bytes: the manifest as a static file, the blob as Stowage's committed file.
     docroot = os.path.join(workdir, "docroot")
     manifest_bytes = urllib.request.urlopen(urllib.request.Request(f"{upstream_url}/v2/bench/app/manifests/{app['digest']}",

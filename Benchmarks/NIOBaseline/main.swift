@@ -15,8 +15,7 @@ final class FixedResponse: ChannelInboundHandler {
 
     let body: [UInt8]
     let headers: HTTPHeaders
-    private var isHead = false
-    private var keepAlive = true
+    private var request: HTTPRequestHead?
 
     init(body: [UInt8], headers: HTTPHeaders) {
         self.body = body
@@ -26,16 +25,19 @@ final class FixedResponse: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head):
-            isHead = head.method == .HEAD
-            keepAlive = head.isKeepAlive
+            request = head
         case .body:
             break
         case .end:
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
-            if !isHead {
+            guard let request else { return }
+            // As Stowage answers: HTTP/1.0 clients that ask to keep the connection (ab) are told they may.
+            var headers = headers
+            let keepAlive = request.isKeepAlive
+            if keepAlive && request.version == .http1_0 { headers.add(name: "Connection", value: "keep-alive") }
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: .ok, headers: headers))), promise: nil)
+            if request.method != .HEAD {
                 context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
             }
-            let keepAlive = keepAlive
             context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
                 if !keepAlive { context.close(promise: nil) }
             }

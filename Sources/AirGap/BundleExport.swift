@@ -61,7 +61,7 @@ public struct BundleExport {
         for (_, image) in images {
             for manifest in image.manifests where written.insert(manifest.digest).inserted {
                 try tar.addFile(ImageLayout.blobPath(manifest.digest), bytes: manifest.bytes)
-                bytes += Int64(manifest.bytes.count)
+                bytes += Int64(manifest.size)
             }
             for (blob, size) in image.blobs where written.insert(blob.digest).inserted {
                 // Leased: this process evicts nothing it is copying.
@@ -72,7 +72,7 @@ public struct BundleExport {
             }
         }
         let index = LayoutIndex(manifests: images.map { target, image in
-            LayoutDescriptor(mediaType: image.top.mediaType, digest: "\(image.top.digest)", size: Int64(image.top.bytes.count),
+            LayoutDescriptor(mediaType: image.top.mediaType, digest: "\(image.top.digest)", size: Int64(image.top.size),
                              annotations: [ImageLayout.refNameAnnotation: target.name])
         })
         try tar.addFile(ImageLayout.indexFileName, bytes: ImageLayout.encode(index))

@@ -1,3 +1,4 @@
+import NIOCore
 import OCI
 import Store
 
@@ -5,7 +6,8 @@ import Store
 public struct ManifestResult: Sendable {
     public let digest: Digest
     public let mediaType: String
-    public let bytes: [UInt8]
+    /// The exact bytes, in the buffer they were read or fetched into (sent without another copy).
+    public let body: ByteBuffer
     /// Set when the bytes are served stale because the upstream could not be asked;
     /// becomes a `Warning: 299` header.
     public let staleWarning: String?
@@ -13,7 +15,7 @@ public struct ManifestResult: Sendable {
     init(_ manifest: StoredManifest, staleWarning: String? = nil) {
         digest = manifest.digest
         mediaType = manifest.mediaType
-        bytes = manifest.bytes
+        body = manifest.body
         self.staleWarning = staleWarning
     }
 }

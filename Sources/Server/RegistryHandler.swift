@@ -1,4 +1,5 @@
 import Cache
+import NIOCore
 import NIOHTTP1
 import OCI
 
@@ -114,14 +115,14 @@ struct RegistryHandler: Sendable {
             headers.add(name: "Link", value: "<\(path)?\(next)\(ns)>; rel=\"next\"")
         }
         if let warning = page.staleWarning { headers.add(name: "Warning", value: staleWarning(warning)) }
-        return Response(status: .ok, headers: headers, body: isHead ? .none : .bytes(body))
+        return Response(status: .ok, headers: headers, body: isHead ? .none : .buffer(ByteBuffer(bytes: body)))
     }
 
     /// `Warning: 299` for content served while its upstream could not be asked.
     private func staleWarning(_ text: String) -> String { "299 - \"\(text.prefix(4000))\"" }
 
     private func base(isHead: Bool) -> Response {
-        Response(status: .ok, headers: ["Content-Type": "application/json", "Content-Length": "2"], body: isHead ? .none : .bytes(Array("{}".utf8)))
+        Response(status: .ok, headers: ["Content-Type": "application/json", "Content-Length": "2"], body: isHead ? .none : .buffer(ByteBuffer(string: "{}")))
     }
 
     private func manifestResponse(_ manifest: ManifestResult, _ request: RegistryRequest) throws(RegistryError) -> Response {
@@ -139,8 +140,8 @@ struct RegistryHandler: Sendable {
         if request.head.headers.contains(where: { $0.name.utf8.count == 13 && $0.value == etag && $0.name.lowercased() == "if-none-match" }) {
             return Response(status: .notModified, headers: headers)
         }
-        headers.add(name: "Content-Length", value: String(manifest.bytes.count))
-        return Response(status: .ok, headers: headers, body: request.isHead ? .none : .bytes(manifest.bytes))
+        headers.add(name: "Content-Length", value: String(manifest.body.readableBytes))
+        return Response(status: .ok, headers: headers, body: request.isHead ? .none : .buffer(manifest.body))
     }
 
     /// Whether the request's `Accept` headers (none, one, or several, as Docker sends them) admit `mediaType`.

@@ -147,7 +147,7 @@ struct IndexSnapshot {
         try txn.forEach(in: databases.manifests) { key, value in
             if let digest = Digest(String(decoding: key, as: UTF8.self)),
                let manifest = value.withUnsafeBytes({ StoredManifest.decode($0, digest: digest) }) {
-                manifestSizes[digest] = Int64(manifest.bytes.count)
+                manifestSizes[digest] = Int64(manifest.size)
             }
             return true
         }

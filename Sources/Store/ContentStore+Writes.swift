@@ -21,10 +21,10 @@ extension ContentStore {
                 if let repository { try addLinks(Self.linkedByManifest(manifest), to: repository, txn) }
                 let key = ContentKey(.manifest, manifest.digest)
                 if try txn.get(manifest.digest.indexKey, in: databases.manifests) != nil { return (true, []) }
-                let room = try makeRoom(for: Int64(manifest.bytes.count), sparing: nil, txn)
+                let room = try makeRoom(for: Int64(manifest.size), sparing: nil, txn)
                 guard room.granted else { return (false, room.files) }
                 try txn.put(manifest.encoded(), for: manifest.digest.indexKey, in: databases.manifests)
-                try addEntry(key, size: Int64(manifest.bytes.count), txn)
+                try addEntry(key, size: Int64(manifest.size), txn)
                 return (true, room.files)
             }
             unlinkEvicted(files)

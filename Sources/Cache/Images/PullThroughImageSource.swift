@@ -23,7 +23,7 @@ final class PullThroughImageSource: ImageSource {
         let stored = try local.storedDigest(reference)
         let answer = try await cache.manifest(repository, reference)
         fetchedManifests = fetchedManifests || stored != answer.digest
-        return StoredManifest(digest: answer.digest, mediaType: answer.mediaType, bytes: answer.bytes)
+        return StoredManifest(digest: answer.digest, mediaType: answer.mediaType, body: answer.body)
     }
 
     func child(_ entry: ContentDescriptor) async throws(RegistryError) -> StoredManifest? {

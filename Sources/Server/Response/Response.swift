@@ -1,4 +1,5 @@
 import Cache
+import NIOCore
 import NIOHTTP1
 import OCI
 
@@ -6,7 +7,8 @@ import OCI
 struct Response: Sendable {
     enum Body: Sendable {
         case none
-        case bytes([UInt8])
+        /// Bytes in hand (a manifest as read from the index, an error, a listing), sent as they are.
+        case buffer(ByteBuffer)
         /// A byte range `[first, last]` of a committed blob, sent with sendfile; the blob is released
         /// (its lease ended) once sent.
         case file(StoredBlob, first: Int64, last: Int64)
@@ -20,7 +22,7 @@ struct Response: Sendable {
     var isStreamed: Bool {
         switch body {
         case .follow, .passThrough: true
-        case .none, .bytes, .file: false
+        case .none, .buffer, .file: false
         }
     }
 
@@ -51,9 +53,9 @@ struct Response: Sendable {
 
     /// An OCI error body with the status its code travels with.
     static func error(_ error: RegistryError, includeBody: Bool = true) -> Response {
-        let bytes = Array(error.jsonBody.utf8)
-        var headers: HTTPHeaders = ["Content-Type": "application/json", "Content-Length": "\(bytes.count)"]
+        let body = ByteBuffer(string: error.jsonBody)
+        var headers: HTTPHeaders = ["Content-Type": "application/json", "Content-Length": "\(body.readableBytes)"]
         if let retryAfter = error.retryAfter { headers.add(name: "Retry-After", value: retryAfter) }
-        return Response(status: .init(statusCode: error.status), headers: headers, body: includeBody ? .bytes(bytes) : .none)
+        return Response(status: .init(statusCode: error.status), headers: headers, body: includeBody ? .buffer(body) : .none)
     }
 }

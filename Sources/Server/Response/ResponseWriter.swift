@@ -33,9 +33,9 @@ struct ResponseWriter: Sendable {
         switch response.body {
         case .none:
             break
-        case .bytes(let body):
-            bytes = Int64(body.count)
-            context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+        case .buffer(let body):
+            bytes = Int64(body.readableBytes)
+            context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(body))), promise: nil)
         case .file(let blob, let first, let last):
             bytes = last - first + 1
             let file = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: blob.takeDescriptor())
@@ -81,7 +81,7 @@ struct ResponseWriter: Sendable {
                     try await channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(chunk))).get()
                     bytes += Int64(chunk.readableBytes)
                 }
-            case .none, .bytes, .file:
+            case .none, .buffer, .file:
                 preconditionFailure("a body in hand is sent with write(_:for:context:ended:)")
             }
             try await channel.writeAndFlush(HTTPServerResponsePart.end(nil)).get()

@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The byte layouts of index records: fixed-width little-endian integers and
 /// length-prefixed strings, so a manifest hit decodes without a parser.
 struct RecordWriter {
@@ -13,7 +15,7 @@ struct RecordWriter {
         bytes.append(contentsOf: utf8)
     }
 
-    mutating func rest(_ value: [UInt8]) {
+    mutating func rest(_ value: some Collection<UInt8>) {
         bytes.append(contentsOf: value)
     }
 }
@@ -41,5 +43,11 @@ struct RecordReader {
     mutating func rest() -> [UInt8] {
         defer { offset = bytes.count }
         return Array(bytes[offset...])
+    }
+
+    /// The rest, copied once into a buffer the server can send as is.
+    mutating func restBuffer() -> ByteBuffer {
+        defer { offset = bytes.count }
+        return ByteBuffer(bytes: UnsafeRawBufferPointer(rebasing: bytes[offset...]))
     }
 }

@@ -1,28 +1,39 @@
+import NIOCore
 import OCI
 
 /// A manifest kept byte-exact with the media type the upstream gave it.
+///
+/// The bytes are held in a `ByteBuffer`: read from the index they are copied once, into the
+/// buffer a hit is sent from. `bytes` is an array copy, for parsers and files.
 public struct StoredManifest: Sendable, Equatable {
     public let digest: Digest
     public let mediaType: String
-    public let bytes: [UInt8]
+    public let body: ByteBuffer
 
-    public init(digest: Digest, mediaType: String, bytes: [UInt8]) {
+    public init(digest: Digest, mediaType: String, body: ByteBuffer) {
         self.digest = digest
         self.mediaType = mediaType
-        self.bytes = bytes
+        self.body = body
     }
+
+    public init(digest: Digest, mediaType: String, bytes: [UInt8]) {
+        self.init(digest: digest, mediaType: mediaType, body: ByteBuffer(bytes: bytes))
+    }
+
+    public var bytes: [UInt8] { Array(body.readableBytesView) }
+    public var size: Int { body.readableBytes }
 
     func encoded() -> [UInt8] {
         var w = RecordWriter()
         w.string(mediaType)
-        w.rest(bytes)
+        w.rest(body.readableBytesView)
         return w.bytes
     }
 
     static func decode(_ raw: UnsafeRawBufferPointer, digest: Digest) -> StoredManifest? {
         var r = RecordReader(raw)
         guard let mediaType = r.string() else { return nil }
-        return StoredManifest(digest: digest, mediaType: mediaType, bytes: r.rest())
+        return StoredManifest(digest: digest, mediaType: mediaType, body: r.restBuffer())
     }
 }
 

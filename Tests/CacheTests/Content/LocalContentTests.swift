@@ -33,7 +33,7 @@ import Testing
             let answer = try fixture.cache.local.manifest(repository, .tag(Tag("1.0")!))
 
             #expect(answer.digest == manifest.digest)
-            #expect(answer.bytes == manifest.bytes)
+            #expect(answer.body == manifest.body)
             #expect(fixture.registry.total == 1)
         }
     }

@@ -21,7 +21,7 @@ import Testing
             #expect(try await readAll(blob) == bytes)
 
             #expect(answer.digest == manifest.digest)
-            #expect(answer.bytes == manifest.bytes)
+            #expect(answer.body == manifest.body)
             #expect(size == 2_000)
             #expect(fixture.registry.count(.manifestGet) == 1)
             #expect(fixture.registry.count(.blobHead) == 1)

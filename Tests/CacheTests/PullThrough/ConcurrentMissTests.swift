@@ -36,7 +36,7 @@ import Testing
             #expect(fixture.registry.count(.manifestGet) == 1)
             #expect(fixture.registry.total == 1)
             #expect(answers.count == Self.clients)
-            #expect(answers.allSatisfy { $0.digest == manifest.digest && $0.bytes == manifest.bytes && $0.staleWarning == nil })
+            #expect(answers.allSatisfy { $0.digest == manifest.digest && $0.body == manifest.body && $0.staleWarning == nil })
         }
     }
 

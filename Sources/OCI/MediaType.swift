@@ -67,6 +67,7 @@ public enum ManifestMediaType {
     }
 
     private static func equalsIgnoringCase(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        a.count == b.count && zip(a, b).allSatisfy { lowercased($0) == lowercased($1) }
+        // Clients send media types as registries write them: compare the bytes at once first.
+        a.count == b.count && (a.elementsEqual(b) || zip(a, b).allSatisfy { lowercased($0) == lowercased($1) })
     }
 }

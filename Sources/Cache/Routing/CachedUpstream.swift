@@ -9,6 +9,9 @@ import Upstream
 public final class CachedUpstream: Sendable {
     /// The upstream registry itself (`RegistryClient`, or an in-process stand-in in tests).
     public let registry: any RemoteRegistry
+    /// The upstream's name, as clients see it in messages and the store keys its repositories.
+    /// Kept here: every request names it, and the registry's settings are a large value.
+    public let name: String
     /// How long a tag the upstream confirmed is served without asking again; zero asks every time.
     public let tagTTL: Duration
     public let rule: UpstreamRouter.Rule
@@ -19,6 +22,7 @@ public final class CachedUpstream: Sendable {
 
     public init(registry: any RemoteRegistry, tagTTL: Duration = .seconds(60), namespaces: [String] = [], isDefault: Bool = false) {
         self.registry = registry
+        name = registry.settings.name
         self.tagTTL = tagTTL
         let isDockerHub = URL(string: registry.settings.baseURL)?.host.map { RegistryHost.dockerHub.contains($0.lowercased()) } ?? false
             || namespaces.contains { RegistryHost.canonical($0) == "docker.io" }
@@ -32,9 +36,6 @@ public final class CachedUpstream: Sendable {
         precondition(!registry.settings.isConfigured, "the stand-in upstream's registry has no URL")
         return CachedUpstream(registry: registry, tagTTL: .seconds(100 * 365 * 86_400), isDefault: true)
     }
-
-    /// The upstream's name, as clients see it in messages.
-    public var name: String { registry.settings.name }
 }
 
 /// A repository as a request names it after routing: at one upstream, under the name the upstream

@@ -19,7 +19,7 @@ struct RegistryRequest: Sendable {
 
     init(_ head: HTTPRequestHead) {
         self.head = head
-        isHead = head.method == .HEAD
+        if case .HEAD = head.method { isHead = true } else { isHead = false }  // a case match, no string compare
         let uri = head.uri[...]
         let questionMark = uri.utf8.firstIndex(of: UInt8(ascii: "?"))
         let path = questionMark.map { uri[..<$0] } ?? uri
@@ -36,7 +36,9 @@ struct RegistryRequest: Sendable {
         case .failure(let error):
             return .refused(error)
         case .success(let route):
-            guard method == .GET || method == .HEAD else {
+            switch method {
+            case .GET, .HEAD: break
+            default:
                 return .refused(.unsupported("Stowage is a pull-through cache: \(method.rawValue) is not supported"), allow: "GET, HEAD")
             }
             return .route(route)

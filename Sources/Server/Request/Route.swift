@@ -26,30 +26,35 @@ enum Route: Equatable {
         let rest = UnsafeBufferPointer(rebasing: path[4...])
         if rest.isEmpty { return .success(.base) }
         if rest.elementsEqual("_catalog".utf8) { return .success(.catalog) }
-        if let marker = rest.lastRange(of: "/tags/list"), marker.upperBound == rest.count {
-            return name(rest[..<marker.lowerBound]).map { .tags($0) }
-        }
-        if let marker = rest.lastRange(of: "/blobs/uploads"), marker.upperBound == rest.count || rest[marker.upperBound] == UInt8(ascii: "/") {
-            return .success(.blobUpload)
-        }
-        if let marker = rest.lastRange(of: "/manifests/") {
-            let reference = percentDecoded(rest[marker.upperBound...])
-            return name(rest[..<marker.lowerBound]).flatMap { name in
-                ManifestReference.parse(reference).map { .manifest(name, $0) }.flatMapError { error in
-                    // No manifest can exist under a tag that cannot exist: the spec answers a manifest that is
-                    // not found with 404 only (TAG_INVALID is a legacy code clients must not rely on).
-                    guard error.code == .tagInvalid else { return .failure(error) }
-                    return .failure(RegistryError(.manifestUnknown, "manifest unknown: \(reference.prefix(200)) is not a valid tag", status: 404))
+        // The last two segments say what is asked (a tag or digest cannot hold a `/`); the name is
+        // everything before them, so a name may contain `manifests`, `blobs` or `uploads`.
+        if let last = rest.lastIndex(of: UInt8(ascii: "/")), let previous = rest[..<last].lastIndex(of: UInt8(ascii: "/")) {
+            let (kind, tail, named) = (rest[(previous + 1)..<last], rest[(last + 1)...], rest[..<previous])
+            if kind.elementsEqual("manifests".utf8) {
+                let reference = percentDecoded(tail)
+                return name(named).flatMap { name in
+                    ManifestReference.parse(reference).map { .manifest(name, $0) }.flatMapError { error in
+                        // No manifest can exist under a tag that cannot exist: the spec answers a manifest that is
+                        // not found with 404 only (TAG_INVALID is a legacy code clients must not rely on).
+                        guard error.code == .tagInvalid else { return .failure(error) }
+                        return .failure(RegistryError(.manifestUnknown, "manifest unknown: \(reference.prefix(200)) is not a valid tag", status: 404))
+                    }
                 }
             }
-        }
-        if let marker = rest.lastRange(of: "/blobs/") {
-            let text = percentDecoded(rest[marker.upperBound...])
-            return name(rest[..<marker.lowerBound]).flatMap { name in
-                guard let digest = Digest(text) else { return .failure(.digestInvalid(text)) }
-                return .success(.blob(name, digest))
+            if kind.elementsEqual("blobs".utf8) {
+                if tail.elementsEqual("uploads".utf8) { return .success(.blobUpload) }
+                let text = percentDecoded(tail)
+                return name(named).flatMap { name in
+                    guard let digest = Digest(text) else { return .failure(.digestInvalid(text)) }
+                    return .success(.blob(name, digest))
+                }
+            }
+            if kind.elementsEqual("tags".utf8), tail.elementsEqual("list".utf8) {
+                return name(named).map { .tags($0) }
             }
         }
+        // An upload session's own paths (`…/blobs/uploads/`, `…/blobs/uploads/<id>`).
+        if rest.lastRange(of: "/blobs/uploads/") != nil { return .success(.blobUpload) }
         return nil
     }
 

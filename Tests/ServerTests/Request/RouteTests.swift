@@ -21,6 +21,8 @@ struct RouteTests {
 
     @Test func aNameMayContainTheWordsOfTheRoutes() {
         #expect(Route.parse("/v2/blobs/manifests/manifests/v1") == .success(.manifest(RepositoryName("blobs/manifests")!, .tag(Tag("v1")!))))
+        #expect(Route.parse("/v2/a/blobs/uploads/x/manifests/v1") == .success(.manifest(RepositoryName("a/blobs/uploads/x")!, .tag(Tag("v1")!))))
+        #expect(Route.parse("/v2/tags/list/tags/list") == .success(.tags(RepositoryName("tags/list")!)))
     }
 
     @Test func anEscapedColonInADigestReferenceIsDecoded() {

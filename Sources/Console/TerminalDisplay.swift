@@ -134,22 +134,9 @@ public final class TerminalDisplay: Sendable {
         return frame
     }
 
-    /// Writes all of `text`, retrying partial writes; a closed reader (EPIPE) or any other error
-    /// drops the rest, since a progress display is not worth failing a run for.
+    /// Writes all of `text`; a closed reader (EPIPE) or any other error drops the rest, since a
+    /// progress display is not worth failing a run for.
     private func write(_ text: String) {
-        var text = text
-        text.withUTF8 { buffer in
-            var offset = 0
-            while offset < buffer.count, let base = buffer.baseAddress {
-                let written = Glibc.write(fileDescriptor, base + offset, buffer.count - offset)
-                if written > 0 {
-                    offset += written
-                } else if written < 0, errno == EINTR {
-                    continue
-                } else {
-                    return
-                }
-            }
-        }
+        writeAll(text, to: fileDescriptor)
     }
 }

@@ -43,7 +43,7 @@ struct Images: ParsableCommand {
         } else {
             for image in images { print(raw ? image.raw : image.reference.description) }
         }
-        for problem in scan.problems { FileHandle.standardError.write(Data("stowage: \(problem)\n".utf8)) }
+        for problem in scan.problems { write("stowage: \(problem)\n", to: .error) }
         if scan.problems.contains(where: { $0.kind != .invalidReference }) { throw ExitCode(2) }
         if !scan.problems.isEmpty { throw ExitCode(1) }
     }

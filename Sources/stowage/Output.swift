@@ -1,4 +1,19 @@
+import Console
 import Foundation
+import Glibc
+
+/// Where the CLI writes.
+enum StandardStream {
+    case output, error
+
+    var descriptor: Int32 { self == .output ? STDOUT_FILENO : STDERR_FILENO }
+}
+
+/// Writes all of `text` to `stream`; returns the `errno` of a write that failed, nil otherwise.
+@discardableResult
+func write(_ text: String, to stream: StandardStream) -> Int32? {
+    writeAll(text, to: stream.descriptor)
+}
 
 /// One JSON object on a line of standard output.
 func emit(_ object: [String: Any]) {
@@ -6,14 +21,20 @@ func emit(_ object: [String: Any]) {
     printLine(String(decoding: data, as: UTF8.self))
 }
 
-/// A whole line to standard output at once (events come from several tasks).
+/// A whole line to standard output at once (events come from several tasks). When the reader has
+/// gone (`stowage preseed … | head -1`), the command stops quietly with the status a shell tool
+/// stopped by SIGPIPE has; any other failure to write is said on stderr.
 func printLine(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    switch write(line + "\n", to: .output) {
+    case nil: return
+    case EPIPE?: Foundation.exit(128 + SIGPIPE)
+    case let failure?: fail("cannot write to standard output: \(String(cString: strerror(failure)))", status: 1)
+    }
 }
 
-/// Prints `stowage: message` to stderr and exits with `status`.
+/// Prints `stowage: message` to stderr (if it can) and exits with `status`.
 func fail(_ message: String, status: Int32) -> Never {
-    FileHandle.standardError.write(Data("stowage: \(message)\n".utf8))
+    write("stowage: \(message)\n", to: .error)
     Foundation.exit(status)
 }
 

@@ -42,7 +42,7 @@ struct Serve: AsyncParsableCommand {
             serving.maxConnections = maxConnections
             settings = try options.settings(serving: serving)
         } catch {
-            FileHandle.standardError.write(Data("stowage: bad configuration: \(error)\n".utf8))
+            write("stowage: bad configuration: \(error)\n", to: .error)
             throw ExitCode(2)
         }
         var logger = Logger(label: "stowage")
@@ -52,7 +52,7 @@ struct Serve: AsyncParsableCommand {
         do {
             opened = try OpenedCache(settings, role: .server, logger: logger)
         } catch {
-            FileHandle.standardError.write(Data("stowage: \(error)\n".utf8))
+            write("stowage: \(error)\n", to: .error)
             throw ExitCode(1)
         }
         let (store, upstreams, cache) = (opened.store, opened.upstreams, opened.cache)
@@ -80,14 +80,18 @@ struct Serve: AsyncParsableCommand {
         let serving = Task {
             try await server.run(host: settings.listenHost, port: settings.listenPort) { address in
                 let line = "stowage: serving on http://\(address.ipAddress ?? settings.listenHost):\(address.port ?? settings.listenPort) (\(upstreamText), storage \(settings.storage.path)\(budget))\n"
-                FileHandle.standardOutput.write(Data(line.utf8))
+                // A reader that has gone (a closed pipe) is no reason to stop serving.
+                write(line, to: .output)
             }
         }
         let flushing = Task { [logger] in await Self.flushAccesses(store, logger: logger) }
-        let signals = ShutdownSignals { [logger] in
+        let signals = ServeSignals(onStop: { [logger] in
             logger.notice("shutting down: no new connections; responses in progress get \(settings.connections.shutdownGrace)")
             serving.cancel()
-        }
+        }, onReload: { [logger] in
+            // Upstream credentials are read at start-up; TLS and htpasswd files (issue 13) will reload here.
+            logger.notice("SIGHUP: nothing to reload in this version (upstream credentials are read at start-up); still serving")
+        })
         defer { signals.cancel() }
         var failure: (any Error)?
         do {
@@ -98,7 +102,7 @@ struct Serve: AsyncParsableCommand {
         flushing.cancel()
         await opened.close()
         if let failure {
-            FileHandle.standardError.write(Data("stowage: cannot serve on \(settings.listenHost):\(settings.listenPort): \(failure)\n".utf8))
+            write("stowage: cannot serve on \(settings.listenHost):\(settings.listenPort): \(failure)\n", to: .error)
             throw ExitCode(1)
         }
         logger.notice("stopped")

@@ -1,22 +1,40 @@
+import Foundation
 import Logging
 import Store
 import StowageConfig
 
 extension ContentStore {
     /// The store the settings name, opened in `role`: the one place a command opens a store.
-    public static func open(_ settings: StorageSettings, role: Role, logger: Logger) throws(StorageOpeningError) -> ContentStore {
+    /// `existing` commands (inspection, export) refuse a store that is not there instead of
+    /// creating an empty one wherever they were started.
+    public static func open(_ settings: StorageSettings, role: Role, existing: Bool = false, logger: Logger) throws(StorageOpeningError) -> ContentStore {
+        let path = settings.absolutePath
+        if existing && !FileManager.default.fileExists(atPath: StorageLayout(root: path).indexDirectory) {
+            throw StorageOpeningError(path: path, reason: .missing)
+        }
         do {
-            return try ContentStore(root: settings.path, budget: settings.maxBytes.map { StorageBudget(maxBytes: $0) }, role: role, logger: logger)
+            return try ContentStore(root: path, budget: settings.maxBytes.map { StorageBudget(maxBytes: $0) }, role: role, logger: logger)
         } catch {
-            throw StorageOpeningError(path: settings.path, error: error)
+            throw StorageOpeningError(path: path, reason: .store(error))
         }
     }
 }
 
-/// The store at `path` could not be opened.
+/// The store at `path` (absolute) could not be opened.
 public struct StorageOpeningError: Error, Sendable, CustomStringConvertible {
-    public let path: String
-    public let error: StoreError
+    public enum Reason: Sendable {
+        /// There is no store there (and the command does not create one).
+        case missing
+        case store(StoreError)
+    }
 
-    public var description: String { "cannot open storage \(path): \(error)" }
+    public let path: String
+    public let reason: Reason
+
+    public var description: String {
+        switch reason {
+        case .missing: "no store at \(path): nothing has been cached there (name the data directory with --storage or storage.path)"
+        case .store(let error): "cannot open storage \(path): \(error)"
+        }
+    }
 }

@@ -4,11 +4,13 @@ import Yams
 /// Reads and checks a YAML config file. Unknown keys are errors, so a typo never silently
 /// falls back to a default.
 public enum ConfigLoader {
+    /// Reads the file at `path`; relative paths in it are relative to its directory.
     public static func load(path: String) throws(ConfigError) -> ConfigFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigError(key: path, problem: "cannot read the config file")
         }
-        return try parse(String(decoding: data, as: UTF8.self), source: path)
+        let directory = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent().path
+        return try parse(String(decoding: data, as: UTF8.self), source: path).resolvingPaths(against: directory)
     }
 
     public static func parse(_ yaml: String, source: String = "config") throws(ConfigError) -> ConfigFile {

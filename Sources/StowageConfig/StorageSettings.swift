@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where the cache keeps its data and how much of the disk it may use: what `serve` and the
 /// store commands (`stats`, `ls`, `pin`, `verify`) share.
 public struct StorageSettings: Sendable, Equatable {
@@ -6,6 +8,12 @@ public struct StorageSettings: Sendable, Equatable {
     public var maxBytes: Int64?
 
     public static let defaultPath = "Storage"
+
+    /// `path` made absolute against the working directory (a flag's, or the default's, base), as
+    /// messages and the start-up line name it. A config file's relative path is already absolute.
+    public var absolutePath: String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
+    }
 
     public init(path: String = defaultPath, maxBytes: Int64? = nil) {
         self.path = path

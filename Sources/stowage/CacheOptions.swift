@@ -81,8 +81,9 @@ struct CacheOptions: ParsableArguments {
 
     /// The store, upstreams and cache, opened as a command other than `serve` uses them: beside a
     /// running server (no store lock), logging at `warning` unless `--log-level` says otherwise.
-    /// Exits with status 2 for a bad configuration and 1 when the store cannot be opened.
-    func open() -> OpenedCache {
+    /// Exits with status 2 for a bad configuration and 1 when the store cannot be opened (or, for
+    /// an `existing` one, is not there).
+    func open(existing: Bool = false) -> OpenedCache {
         let settings: ServeSettings
         do {
             settings = try self.settings()
@@ -92,7 +93,7 @@ struct CacheOptions: ParsableArguments {
         var logger = Logger(label: "stowage")
         logger.logLevel = logLevel.flatMap(Logger.Level.init(rawValue:)) ?? .warning
         do {
-            return try OpenedCache(settings, role: .reader, logger: logger)
+            return try OpenedCache(settings, role: .reader, existing: existing, logger: logger)
         } catch {
             fail("\(error)", status: 1)
         }

@@ -23,7 +23,7 @@ struct Export: AsyncParsableCommand {
 
     func run() async throws {
         let images = list.load()
-        let opened = options.open()
+        let opened = options.open(existing: true)
         let written: BundleExport.Written
         do {
             written = try await BundleExport(cache: opened.cache, store: opened.store).write(images, to: output)

@@ -79,7 +79,7 @@ struct Serve: AsyncParsableCommand {
 
         let serving = Task {
             try await server.run(host: settings.listenHost, port: settings.listenPort) { address in
-                let line = "stowage: serving on http://\(address.ipAddress ?? settings.listenHost):\(address.port ?? settings.listenPort) (\(upstreamText), storage \(settings.storage.path)\(budget))\n"
+                let line = "stowage: serving on http://\(address.ipAddress ?? settings.listenHost):\(address.port ?? settings.listenPort) (\(upstreamText), storage \(settings.storage.absolutePath)\(budget))\n"
                 // A reader that has gone (a closed pipe) is no reason to stop serving.
                 write(line, to: .output)
             }

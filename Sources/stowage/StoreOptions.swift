@@ -25,13 +25,14 @@ struct StoreOptions: ParsableArguments {
         }
     }
 
-    /// Opens the store, or exits with a clear message (status 1).
+    /// Opens the store that must already be there (these commands inspect or mark what is cached),
+    /// or exits with a clear message naming the path (status 1).
     func open(_ role: ContentStore.Role, logLevel: Logger.Level = .warning) -> (ContentStore, StorageSettings) {
         let settings = settings()
         var logger = Logger(label: "stowage")
         logger.logLevel = logLevel
         do {
-            return (try ContentStore.open(settings, role: role, logger: logger), settings)
+            return (try ContentStore.open(settings, role: role, existing: true, logger: logger), settings)
         } catch {
             fail("\(error)", status: 1)
         }

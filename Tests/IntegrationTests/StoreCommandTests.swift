@@ -29,6 +29,7 @@ import Testing
 
     @Test func pinningSomethingNotCachedIsAClearError() async throws {
         let storage = Paths.temporaryDirectory("pin-empty")
+        await (try await StowageServer.start(upstream: try await Fixtures.basicUpstream().url, storage: storage)).stop()  // an empty store
         let result = try StowageCLI.run(["pin", "app/oci:1.0"], storage: storage)
         #expect(result.status == 1)
         #expect(result.output == "stowage: app/oci:1.0 is not in the cache; pull it through Stowage first\n")
@@ -65,5 +66,16 @@ import Testing
         defer { Task { await restarted.stop() } }
         let dir = try Skopeo.pull(restarted.host, "app/oci:1.0")
         #expect(try Skopeo.verify(dir, expecting: upstream.images.named("app/oci").blobs.map(\.digest)) == [])
+    }
+
+    @Test(arguments: [["stats"], ["ls"], ["verify"], ["export", "-o", "/dev/null", "app/oci:1.0"]])
+    func aCommandThatReadsTheStoreRefusesOneThatIsNotThereAndCreatesNothing(_ command: [String]) throws {
+        let storage = Paths.temporaryDirectory("missing") + "/not-here"
+
+        let result = try StowageCLI.run(command, storage: storage)
+
+        #expect(result.status == 1, "\(result.output)")
+        #expect(result.output.contains("no store at \(storage): nothing has been cached there"), "\(result.output)")
+        #expect(!FileManager.default.fileExists(atPath: storage))
     }
 }

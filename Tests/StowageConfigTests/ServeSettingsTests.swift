@@ -20,11 +20,12 @@ import Upstream
     }
 
     @Test func theShippedExampleConfigIsValid() throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path + "/Configs/stowage.yaml"
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let path = root + "/Configs/stowage.yaml"
         let resolved = try ServeSettings.resolve(file: try ConfigLoader.load(path: path), overrides: ServeOverrides(), environment: [:])
         #expect(resolved.listenHost == "127.0.0.1")
         #expect(resolved.listenPort == 5000)
-        #expect(resolved.storage == StorageSettings(path: "Storage", maxBytes: 10 << 30))
+        #expect(resolved.storage == StorageSettings(path: root + "/Storage", maxBytes: 10 << 30), "the repository's Storage/, from any directory")
         #expect(resolved.upstream.baseURL == "https://registry-1.docker.io")
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import StowageConfig
 import Testing
 import Upstream
@@ -47,5 +48,21 @@ import Upstream
         #expect(tuned.threshold == 3)
         #expect(tuned.backoff == .seconds(30))
         #expect(throws: ConfigError.self) { try settings("upstream: {url: https://r.example, breakerThreshold: 0}") }
+    }
+
+    @Test func relativePathsInAConfigFileAreRelativeToTheFilesDirectory() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-config-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory + "/etc", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try """
+            storage: {path: ../data}
+            upstream: {url: https://p.example, passwordFile: license, dockerConfigJSON: /abs/config.json}
+            """.write(toFile: directory + "/etc/stowage.yaml", atomically: true, encoding: .utf8)
+
+        let file = try ConfigLoader.load(path: directory + "/etc/stowage.yaml")
+
+        #expect(file.storage?.path == directory + "/data")
+        #expect(file.upstream?.passwordFile == directory + "/etc/license")
+        #expect(file.upstream?.dockerConfigJSON == "/abs/config.json")
     }
 }

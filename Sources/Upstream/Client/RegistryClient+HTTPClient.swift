@@ -7,11 +7,17 @@ extension RegistryClient {
     /// (blob bytes must stay exactly what their digest says), and room for many concurrent
     /// downloads to one host (requests waiting for a pooled connection count against the response
     /// timeout). The caller owns it: `try await client.shutdown()` when done.
+    ///
+    /// A connection that cannot be made fails its requests at once rather than being retried until
+    /// the connect timeout: a refused port or an unknown host is known in a millisecond, and
+    /// the breaker (not a silent wait) is what keeps a down upstream from being hammered.
     public static func makeHTTPClient(settings: UpstreamSettings, maximumConnectionsPerHost: Int = 64) -> HTTPClient {
+        var pool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maximumConnectionsPerHost)
+        pool.retryConnectionEstablishment = false
         let configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: TimeAmount(settings.connectTimeout), read: TimeAmount(settings.readTimeout)),
-            connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maximumConnectionsPerHost),
+            connectionPool: pool,
             decompression: .disabled
         )
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)

@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+
+/// An upstream that cannot be connected to is told apart at once: a refused port and a host name
+/// that does not resolve fail in milliseconds with their own messages, not after the connect
+/// timeout as "did not answer in time".
+@Suite struct ConnectFailureTests {
+    @Test(arguments: [
+        (ConnectFailureTests.refusedURL(), "connection refused"),
+        ("http://stowage-test.invalid:5000", "the host name could not be resolved"),
+    ])
+    func aMissFromAnUpstreamThatCannotBeReachedIsAnsweredAtOnceSayingWhy(_ upstream: String, _ reason: String) async throws {
+        let stowage = try await StowageServer.start(upstream: upstream, extra: ["--connect-timeout", "5s"])
+        defer { Task { await stowage.stop() } }
+
+        let started = ContinuousClock.now
+        let answer = try await HTTP.get("\(stowage.url)/v2/app/oci/manifests/1.0")
+        let elapsed = ContinuousClock.now - started
+
+        // Measured at about 0.15 s; the bound leaves room for a loaded machine and stays far below
+        // the 5 s connect timeout a retried connection would wait.
+        #expect(elapsed < .seconds(2), "answered after \(elapsed)")
+        #expect(answer.status == 503 || answer.status == 502, "\(answer.status)")
+        #expect(answer.text.contains(reason), "\(answer.text)")
+        #expect(!answer.text.contains("did not answer in time"), "\(answer.text)")
+    }
+
+    /// A loopback URL whose port was just freed, so connecting to it is refused.
+    static func refusedURL() -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        return "http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+    }
+}

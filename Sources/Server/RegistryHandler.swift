@@ -137,7 +137,7 @@ struct RegistryHandler: Sendable {
         headers.add(name: "Docker-Content-Digest", value: digest)
         headers.add(name: "ETag", value: etag)
         if let warning = manifest.staleWarning { headers.add(name: "Warning", value: staleWarning(warning)) }
-        if request.head.headers.contains(where: { $0.name.utf8.count == 13 && $0.value == etag && $0.name.lowercased() == "if-none-match" }) {
+        if values(request.head.headers, named: "if-none-match").contains(etag) {
             return Response(status: .notModified, headers: headers)
         }
         headers.add(name: "Content-Length", value: String(manifest.body.readableBytes))
@@ -146,7 +146,13 @@ struct RegistryHandler: Sendable {
 
     /// Whether the request's `Accept` headers (none, one, or several, as Docker sends them) admit `mediaType`.
     private func accepts(_ mediaType: String, _ headers: HTTPHeaders) -> Bool {
-        ManifestMediaType.isAccepted(mediaType, by: headers.lazy.filter { $0.name.utf8.count == 6 && $0.name.lowercased() == "accept" }.map(\.value))
+        ManifestMediaType.isAccepted(mediaType, by: values(headers, named: "accept"))
+    }
+
+    /// The values of the header `name` (given in lower case), read in place: unlike `headers[name]`
+    /// no array is built, and only names of the right length are lower-cased (every manifest hit asks).
+    private func values(_ headers: HTTPHeaders, named name: String) -> LazyMapSequence<LazyFilterSequence<HTTPHeaders>, String> {
+        headers.lazy.filter { $0.name.utf8.count == name.utf8.count && $0.name.lowercased() == name }.map(\.value)
     }
 
     private func blobHeaders(_ digest: Digest) -> HTTPHeaders {

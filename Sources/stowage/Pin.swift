@@ -6,7 +6,7 @@ import Store
 struct Pin: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Keep a cached image (a manifest and everything it references) from being evicted.",
-        discussion: "REF is REPOSITORY:TAG or REPOSITORY@DIGEST, as pulled through this cache. It must be cached already."
+        discussion: "REF is REPOSITORY:TAG or REPOSITORY@DIGEST, as pulled through this cache or as `stowage ls` prints it (UPSTREAM/REPOSITORY:TAG). It must be cached already."
     )
 
     @OptionGroup var target: CachedReference
@@ -42,24 +42,25 @@ struct CachedReference: ParsableArguments {
     @Option(help: "The upstream the tag was pulled from, when the same REPOSITORY:TAG is cached from several.")
     var upstreamName: String?
 
-    @Argument(help: "REPOSITORY:TAG or REPOSITORY@DIGEST")
+    @Argument(help: "REPOSITORY:TAG, REPOSITORY@DIGEST, or UPSTREAM/REPOSITORY:TAG as `stowage ls` prints it")
     var reference: String
 
     /// Opens the store beside a running server and finds the manifest digest, or exits clearly.
     func resolve() throws -> (ContentStore, Digest) {
+        let (store, _) = options.open(.reader)
+        let tags = try store.cachedTags().filter { upstreamName == nil || $0.upstream == upstreamName }
+        // As `ls` prints it, whatever the upstream's name (a host:port has a colon of its own).
+        if let listed = tags.first(where: { $0.listedName == reference }) { return (store, listed.record.digest) }
         let separator = reference.firstIndex(of: "@") ?? reference.lastIndex(of: ":")
         guard let separator, let repository = RepositoryName(String(reference[..<separator])),
               let manifestReference = try? ManifestReference.parse(String(reference[reference.index(after: separator)...])).get() else {
             fail("\(reference) is not REPOSITORY:TAG or REPOSITORY@DIGEST", status: 2)
         }
-        let (store, _) = options.open(.reader)
         switch manifestReference {
         case .digest(let digest):
             return (store, digest)
         case .tag(let tag):
-            let matches = try store.cachedTags().filter {
-                $0.repository == repository.value && $0.tag == tag.value && (upstreamName == nil || $0.upstream == upstreamName)
-            }
+            let matches = tags.filter { $0.isInRepository(named: repository.value) && $0.tag == tag.value }
             guard let match = matches.first else { fail("\(reference) is not in the cache; pull it through Stowage first", status: 1) }
             guard matches.count == 1 else {
                 let upstreams = matches.map(\.upstream).joined(separator: ", ")

@@ -58,17 +58,17 @@ struct Ls: AsyncParsableCommand {
 
     @OptionGroup var options: StoreOptions
 
-    @Argument(help: "Only this repository (e.g. app/api).")
+    @Argument(help: "Only this repository (app/api, or hub/app/api as ls prints it), or one tag of it (hub/app/api:1.0).")
     var repository: String?
 
     func run() async throws {
         let (store, _) = options.open(.reader)
         let pinned = Set(try store.pins().map(\.digest))
-        for tag in try store.cachedTags() where repository == nil || tag.repository == repository {
+        for tag in try store.cachedTags() where repository.map({ tag.isInRepository(named: $0) || tag.listedName == $0 }) ?? true {
             var notes = ["checked \(isoTime(tag.record.checkedAt))"]
             if !tag.manifestCached { notes.append("evicted") }
             if pinned.contains(tag.record.digest) { notes.append("pinned") }
-            print("\(tag.upstream)/\(tag.repository):\(tag.tag)  \(tag.record.digest)  \(notes.joined(separator: ", "))")
+            print("\(tag.listedName)  \(tag.record.digest)  \(notes.joined(separator: ", "))")
         }
     }
 }

@@ -78,4 +78,22 @@ import Testing
         #expect(result.output.contains("no store at \(storage): nothing has been cached there"), "\(result.output)")
         #expect(!FileManager.default.fileExists(atPath: storage))
     }
+
+    @Test func whatLsPrintsIsAcceptedByLsPinAndUnpin() async throws {
+        let upstream = try await Fixtures.basicUpstream()
+        let stowage = try await StowageServer.start(upstream: upstream.url)
+        defer { Task { await stowage.stop() } }
+        try Skopeo.pull(stowage.host, "app/oci:1.0")
+        let line = try #require(try StowageCLI.run(["ls"], storage: stowage.storage).output.split(separator: "\n").first)
+        let listed = String(line.prefix { $0 != " " })
+        let repository = String(listed[..<listed.lastIndex(of: ":")!])
+        #expect(listed.hasSuffix("/app/oci:1.0") && listed != "app/oci:1.0", "ls names the upstream: \(listed)")
+
+        #expect(try StowageCLI.run(["ls", listed], storage: stowage.storage).output.hasPrefix(listed))
+        #expect(try StowageCLI.run(["ls", repository], storage: stowage.storage).output.hasPrefix(listed))
+        let pinned = try StowageCLI.run(["pin", listed], storage: stowage.storage)
+        #expect(pinned.status == 0, "\(pinned.output)")
+        #expect(pinned.output.hasPrefix("pinned \(listed) (\(upstream.images.named("app/oci").digest))"), "\(pinned.output)")
+        #expect(try StowageCLI.run(["unpin", listed], storage: stowage.storage).status == 0)
+    }
 }

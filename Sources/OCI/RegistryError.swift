@@ -19,7 +19,10 @@ public struct RegistryError: Error, Sendable, Equatable, CustomStringConvertible
     public var description: String { "\(status) \(code.rawValue): \(message)" }
 
     public static func nameInvalid(_ name: String) -> RegistryError {
-        RegistryError(.nameInvalid, "invalid repository name \(quoted(name))")
+        if name != name.lowercased(), RepositoryName(name.lowercased()) != nil {
+            return RegistryError(.nameInvalid, "invalid repository name \(quoted(name)): repository names must be lowercase")
+        }
+        return RegistryError(.nameInvalid, "invalid repository name \(quoted(name))")
     }
     public static func digestInvalid(_ digest: String) -> RegistryError {
         RegistryError(.digestInvalid, "invalid digest \(quoted(digest))")

@@ -98,7 +98,10 @@ public struct ServeSettings: Sendable {
             entries = [(file.upstream ?? ConfigFile.Upstream(), "upstream")]
         }
         if let url = overrides.upstreamURL {
-            if entries.count == 1 { entries[0].0.url = url } else { entries = [(ConfigFile.Upstream(url: url), "--upstream")] }
+            guard entries.count == 1 else {
+                throw ConfigError(key: "--upstream", problem: "sets one upstream's URL, and the config lists \(entries.count): set the URLs in the file")
+            }
+            entries[0].0.url = url
         }
         if entries.count > 1, let (flag, _) = identityFlags.first(where: \.1) {
             throw ConfigError(key: flag, problem: "applies to a single upstream, and the config lists \(entries.count): set it in the file")
@@ -198,11 +201,12 @@ public struct ServeSettings: Sendable {
         }
     }
 
+    /// `HOST:PORT`; `:PORT` (no host) is every IPv4 interface, as `0.0.0.0:PORT` (`[::]:PORT` for IPv6).
     static func parseListen(_ text: String, key: String) throws(ConfigError) -> (String, Int) {
         guard let colon = text.lastIndex(of: ":") else {
             throw ConfigError(key: key, problem: "must be HOST:PORT, e.g. 127.0.0.1:5000 (got \"\(text)\")")
         }
-        var host = String(text[..<colon])
+        var host = colon == text.startIndex ? "0.0.0.0" : String(text[..<colon])
         if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty, let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
             throw ConfigError(key: key, problem: "must be HOST:PORT with a port from 0 to 65535 (got \"\(text)\")")
@@ -216,6 +220,9 @@ public struct ServeSettings: Sendable {
         guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
               let host = url.host, !host.isEmpty, url.query == nil else {
             throw ConfigError(key: key, problem: "must be an http:// or https:// URL such as https://registry.example.com (got \"\(text)\")")
+        }
+        guard !url.path.hasSuffix("/v2") else {
+            throw ConfigError(key: key, problem: "ends in /v2: give the registry's base URL without it, Stowage adds /v2/ itself (got \"\(text)\")")
         }
         return trimmed
     }

@@ -105,9 +105,21 @@ import Upstream
         #expect(error("upstream: {url: \"\(url)\"}")?.key == "upstream.url")
     }
 
-    @Test(arguments: ["5000", "host:", "host:99999", ":80"])
+    @Test(arguments: ["5000", "host:", "host:99999", ":", ":x"])
     func aBadListenAddressIsNamed(_ listen: String) {
         #expect(error("listen: \"\(listen)\"\nupstream: {url: https://a.example}")?.key == "listen")
+    }
+
+    @Test func aListenAddressWithoutHostIsEveryInterface() throws {
+        let resolved = try settings("listen: \":5000\"\nupstream: {url: https://a.example}")
+        #expect(resolved.listenHost == "0.0.0.0")
+        #expect(resolved.listenPort == 5000)
+    }
+
+    @Test func anUpstreamURLEndingInV2GetsAHint() {
+        let failure = error("upstream: {url: \"https://registry.example.com/v2/\"}")
+        #expect(failure?.key == "upstream.url")
+        #expect(failure?.problem.contains("ends in /v2: give the registry's base URL without it") == true)
     }
 
     @Test func aBadDurationIsNamed() {

@@ -49,11 +49,10 @@ import Upstream
         #expect(upstreams[0].isDefault)
     }
 
-    @Test func theUpstreamFlagStandsAloneInPlaceOfAList() throws {
+    @Test func theUpstreamFlagWithAListOfUpstreamsIsRefusedNotSilentlyReplacingIt() throws {
         var overrides = ServeOverrides()
         overrides.upstreamURL = "http://127.0.0.1:5001"
-        let upstreams = try settings(twoUpstreams, overrides).upstreams
-        #expect(upstreams.map(\.settings.baseURL) == ["http://127.0.0.1:5001"])
+        #expect(errorKey(twoUpstreams, overrides) == "--upstream")
     }
 
     @Test func timingFlagsApplyToEveryUpstream() throws {

@@ -40,6 +40,7 @@ struct RouteTests {
     @Test func badPartsAreTheirOwnErrors() {
         guard case .failure(let name)? = Route.parse("/v2/App/manifests/1.0") else { Issue.record("no error"); return }
         #expect(name.code == .nameInvalid)
+        #expect(name.message == "invalid repository name \"App\": repository names must be lowercase")
         guard case .failure(let digest)? = Route.parse("/v2/app/blobs/sha256:abc") else { Issue.record("no error"); return }
         #expect(digest.code == .digestInvalid)
         guard case .failure(let tag)? = Route.parse("/v2/app/manifests/.bad") else { Issue.record("no error"); return }

@@ -22,6 +22,8 @@ public struct ServeOverrides: Sendable {
     public var tagTTL: String?
     public var maxSize: String?
     public var breakerBackoff: String?
+    public var readTimeout: String?
+    public var breakerThreshold: Int?
     public var idleTimeout: String?
     public var requestHeadTimeout: String?
     public var maxConnections: Int?
@@ -148,11 +150,13 @@ public struct ServeSettings: Sendable {
         if let text = overrides.responseTimeout ?? upstream.responseTimeout {
             settings.responseHeaderTimeout = try duration(text, key: overrides.responseTimeout != nil ? "--response-timeout" : "\(key).responseTimeout")
         }
-        if let text = upstream.readTimeout {
-            settings.readTimeout = try duration(text, key: "\(key).readTimeout")
+        if let text = overrides.readTimeout ?? upstream.readTimeout {
+            settings.readTimeout = try duration(text, key: overrides.readTimeout != nil ? "--read-timeout" : "\(key).readTimeout")
         }
-        if let threshold = upstream.breakerThreshold {
-            guard threshold >= 1 else { throw ConfigError(key: "\(key).breakerThreshold", problem: "must be at least 1 (got \(threshold))") }
+        if let threshold = overrides.breakerThreshold ?? upstream.breakerThreshold {
+            guard threshold >= 1 else {
+                throw ConfigError(key: overrides.breakerThreshold != nil ? "--breaker-threshold" : "\(key).breakerThreshold", problem: "must be at least 1 (got \(threshold))")
+            }
             settings.breaker.threshold = threshold
         }
         if let text = overrides.breakerBackoff ?? upstream.breakerBackoff {

@@ -44,6 +44,9 @@ struct CacheOptions: ParsableArguments {
     @Option(help: "Time allowed until the upstream's response headers, e.g. 10s (upstream.responseTimeout).")
     var responseTimeout: String?
 
+    @Option(help: "Longest pause allowed between two chunks of a body being downloaded, e.g. 60s (upstream.readTimeout).")
+    var readTimeout: String?
+
     @Option(help: "How long a tag the upstream confirmed is served without asking again, e.g. 60s; 0s asks every time (upstream.tagTTL).")
     var tagTTL: String?
 
@@ -52,6 +55,9 @@ struct CacheOptions: ParsableArguments {
 
     @Option(help: "How long an upstream that failed to connect or answer counts as down before one request probes it, e.g. 10s (upstream.breakerBackoff).")
     var breakerBackoff: String?
+
+    @Option(help: "Consecutive failures to connect or answer in time after which an upstream counts as down, e.g. 3 (upstream.breakerThreshold).")
+    var breakerThreshold: Int?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (logLevel).")
     var logLevel: String?
@@ -73,9 +79,11 @@ struct CacheOptions: ParsableArguments {
         overrides.upstreamNamespaces = upstreamNamespace
         overrides.connectTimeout = connectTimeout
         overrides.responseTimeout = responseTimeout
+        overrides.readTimeout = readTimeout
         overrides.tagTTL = tagTTL
         overrides.maxSize = maxSize
         overrides.breakerBackoff = breakerBackoff
+        overrides.breakerThreshold = breakerThreshold
         return try ServeSettings.resolve(file: file, overrides: overrides, environment: ProcessInfo.processInfo.environment)
     }
 

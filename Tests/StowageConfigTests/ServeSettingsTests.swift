@@ -41,6 +41,17 @@ import Upstream
         #expect(resolved.upstream.repositoryPrefix == "proxy/my-app")
     }
 
+    @Test func everyUpstreamTimingKeyHasAFlagThatWins() throws {
+        var overrides = ServeOverrides()
+        overrides.readTimeout = "7s"
+        overrides.breakerThreshold = 3
+        let upstream = try settings("upstream: {url: https://a.example, readTimeout: 60s, breakerThreshold: 1}", overrides).upstreams[0].settings
+        #expect(upstream.readTimeout == .seconds(7))
+        #expect(upstream.breaker.threshold == 3)
+        overrides.breakerThreshold = 0
+        #expect(error("upstream: {url: https://a.example}", overrides)?.key == "--breaker-threshold")
+    }
+
     @Test func aPasswordFileLosesItsTrailingNewline() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("license-\(UUID())").path
         try "lic_123\n".write(toFile: path, atomically: true, encoding: .utf8)

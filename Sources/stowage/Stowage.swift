@@ -1,12 +1,15 @@
 import ArgumentParser
 import Glibc
+import Upstream
 
 @main
 struct Stowage: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stowage",
         abstract: "A caching pull-through container registry.",
-        subcommands: [Serve.self, Preseed.self, Check.self, Export.self, Import.self, Images.self, Stats.self, Ls.self, Pin.self, Unpin.self, Verify.self],
+        version: StowageVersion.current,
+        subcommands: [Serve.self, Preseed.self, Check.self, Export.self, Import.self, Images.self, Stats.self, Ls.self, Pin.self, Unpin.self, Verify.self,
+                      Version.self],
         defaultSubcommand: Serve.self
     )
 
@@ -24,5 +27,14 @@ struct Stowage: AsyncParsableCommand {
         } catch {
             exit(withError: error)
         }
+    }
+}
+
+/// `stowage version`: the version alone, as `stowage --version` prints it.
+struct Version: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print Stowage's version.")
+
+    func run() {
+        printLine(StowageVersion.current)
     }
 }

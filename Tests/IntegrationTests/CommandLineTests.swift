@@ -22,6 +22,20 @@ import Testing
         return path
     }
 
+    @Test(arguments: [["--version"], ["version"]])
+    func theVersionIsPrintedAlone(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Paths.stowage)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(printed == "0.9.0\n")
+    }
+
     @Test func anUnknownKeyExitsWith2NamingIt() throws {
         let result = try serve(["--config", try config("upstream:\n  url: http://127.0.0.1:9\n  pasword: x\n")])
         #expect(result.status == 2)

@@ -19,7 +19,7 @@ struct UpstreamTransport: Sendable {
     func request(_ method: HTTPMethod, url: String, authorization: AuthorizationHeader?, accept: String? = nil) -> HTTPClientRequest {
         var request = HTTPClientRequest(url: url)
         request.method = method
-        request.headers.add(name: "User-Agent", value: "stowage")
+        request.headers.add(name: "User-Agent", value: "stowage/\(StowageVersion.current)")
         if let authorization { request.headers.add(name: "Authorization", value: authorization.value) }
         if let accept { request.headers.add(name: "Accept", value: accept) }
         return request

@@ -29,7 +29,7 @@ struct Check: AsyncParsableCommand {
     @OptionGroup var options: CacheOptions
 
     func run() async throws {
-        let images = list.load()
+        let images = list.load(checkingReferences: false)  // a bad one is reported as invalid-reference; the rest go on
         let opened = options.open()
         let reports = await ImageCheck(cache: opened.cache, platforms: platform.platforms).run(images)
         await opened.close()

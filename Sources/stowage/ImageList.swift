@@ -16,15 +16,17 @@ struct ImageList: ParsableArguments {
     var images: [String] = []
 
     /// Every image named, once each, in the order first named; exits with status 2 when a file
-    /// cannot be read or names something that is not an image reference, or when none is named.
-    func load() -> [String] {
+    /// cannot be read or when none is named, and (`checkingReferences`) when one names something
+    /// that is not an image reference. A command that reports each image on its own (preseed)
+    /// keeps bad references, so one of them fails alone and the rest go on.
+    func load(checkingReferences: Bool = true) -> [String] {
         var names = images
         for path in files {
             guard let data = FileManager.default.contents(atPath: path) else { fail("cannot read \(path)", status: 2) }
             for (number, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
                 let text = line.prefix { $0 != "#" }.trimmingCharacters(in: .whitespaces)
                 guard !text.isEmpty else { continue }
-                if case .failure(let error) = ImageReference.parse(text) { fail("\(path):\(number + 1): \(error.message)", status: 2) }
+                if checkingReferences, case .failure(let error) = ImageReference.parse(text) { fail("\(path):\(number + 1): \(error.message)", status: 2) }
                 names.append(text)
             }
         }
@@ -39,7 +41,7 @@ struct ImageList: ParsableArguments {
             if let problem = scan.problems.first { fail("\(problem)", status: 2) }
             names += scan.distinctImages.map(\.raw)
         }
-        for name in images {
+        for name in images where checkingReferences {
             if case .failure(let error) = ImageReference.parse(name) { fail("\(name): \(error.message)", status: 2) }
         }
         var seen = Set<String>()

@@ -38,7 +38,7 @@ struct Preseed: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let images = list.load()
+        let images = list.load(checkingReferences: false)  // a bad one is reported as failed; the rest go on
         let platforms = platform.platforms
         let opened = options.open()
         let output: any PreseedOutput = if json { JSONEvents() } else if TerminalDisplay.isTerminal(STDOUT_FILENO) { LiveDisplay() } else { FinishedLines() }

@@ -33,6 +33,15 @@ import Testing
         return (result.status, report)
     }
 
+    @Test func aBadReferenceIsReportedAsInvalidAndTheOthersAreStillChecked() async throws {
+        let upstream = try await Fixtures.basicUpstream()
+        let host = upstream.url.replacingOccurrences(of: "http://", with: "")
+        let (status, report) = try check(["\(host)/App/Oci:1.0", "\(host)/app/oci:1.0"], upstream: upstream.url)
+        #expect(status == 1)
+        #expect(report.images.map(\.ok) == [false, true])
+        #expect(report.images.first?.failure?.class == "invalid-reference")
+    }
+
     @Test func aGoodImageAndAnIndexPassWithEveryBlobChecked() async throws {
         let upstream = try await Fixtures.basicUpstream()
         let host = upstream.url.replacingOccurrences(of: "http://", with: "")

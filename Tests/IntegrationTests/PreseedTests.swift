@@ -173,4 +173,19 @@ import Testing
         #expect(result.output.contains("FAILED  \(host)/app/oci:9.9  not found at upstream"), "\(result.output)")
         #expect(result.output.contains("2 images (1 failed), 3 blobs, "), "\(result.output)")
     }
+
+    @Test func aBadReferenceInAListFailsAloneAndTheRestAreCached() async throws {
+        let upstream = try await Fixtures.basicUpstream()
+        let host = upstream.url.replacingOccurrences(of: "http://", with: "")
+        let storage = Paths.temporaryDirectory("preseed-bad-line")
+        let list = storage + ".images.txt"
+        try "\(host)/App/Oci:1.0\n\(host)/app/oci:1.0\n".write(toFile: list, atomically: true, encoding: .utf8)
+        let (flags, environment) = StowageCLI.upstream(upstream.url)
+
+        let result = try StowageCLI.run(["preseed", "--file", list] + flags, storage: storage, environment: environment)
+
+        #expect(result.status == 1, "\(result.output)")
+        #expect(result.output.contains("FAILED  \(host)/App/Oci:1.0"), "\(result.output)")
+        #expect(result.output.contains("ok      \(host)/app/oci:1.0"), "\(result.output)")
+    }
 }

@@ -42,3 +42,13 @@ extension StoreError {
         RegistryError(.unknown, "local store failure: \(self)", status: 500)
     }
 }
+
+extension UpstreamError {
+    /// The upstream refused the credentials Stowage sent (or that none were sent): 401 or 403.
+    var refusesCredentials: Bool {
+        switch self {
+        case .unauthorized, .denied: true
+        default: false
+        }
+    }
+}

@@ -93,10 +93,21 @@ public struct UpstreamContent: RegistryContent {
                 try await upstream.registry.manifest(repository: name.value, reference: reference, method: method)
             }
         } catch let error as UpstreamError {
-            throw error
+            throw noted(error, repository)
         } catch {
             throw .unreachable(upstream: upstream.name, reason: "\(error)")
         }
+    }
+
+    /// `error`, after a warning (once a minute per upstream) when it says the upstream refused the
+    /// configured credentials: a client sees a clear 401 or 403, and the operator must too.
+    private func noted(_ error: UpstreamError, _ repository: CacheRepository) -> UpstreamError {
+        if error.refusesCredentials, repository.upstream.refusalWarning.claim() {
+            logger.warning("upstream refused the configured credentials (logged once a minute)", metadata: [
+                "upstream": "\(repository.upstream.name)", "repository": "\(repository.name)", "error": "\(error)",
+            ])
+        }
+        return error
     }
 
     // MARK: Blobs
@@ -106,12 +117,16 @@ public struct UpstreamContent: RegistryContent {
         do {
             return try await repository.upstream.registry.blob(repository: repository.name.value, digest: digest.description)
         } catch {
-            throw error.registryError(notFound: .blobUnknown)
+            throw noted(error, repository).registryError(notFound: .blobUnknown)
         }
     }
 
     /// A `HEAD` for the blob: its size when the upstream gives one, nothing downloaded.
     func headBlob(_ repository: CacheRepository, _ digest: Digest) async throws(UpstreamError) -> Int64? {
-        try await repository.upstream.registry.blobSize(repository: repository.name.value, digest: digest.description)
+        do {
+            return try await repository.upstream.registry.blobSize(repository: repository.name.value, digest: digest.description)
+        } catch {
+            throw noted(error, repository)
+        }
     }
 }

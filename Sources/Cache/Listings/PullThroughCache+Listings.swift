@@ -77,7 +77,10 @@ extension PullThroughCache {
                 query = listing.nextQuery
             }
         } catch {
-            logger.notice("upstream catalog not available; listing cached repositories only", metadata: ["upstream": "\(upstream.name)", "error": "\(error)"])
+            // Registries commonly grant no catalog scope (a license proxy never does): expected, so debug.
+            let level: Logger.Level = (error as? UpstreamError)?.refusesCredentials == true ? .debug : .notice
+            logger.log(level: level, "upstream catalog not available; listing cached repositories only",
+                       metadata: ["upstream": "\(upstream.name)", "error": "\(error)"])
             return names
         }
         upstream.catalog.withLock { $0 = (names, ContinuousClock.now) }

@@ -17,6 +17,8 @@ public final class CachedUpstream: Sendable {
     public let rule: UpstreamRouter.Rule
     /// Manifest requests in flight, one per method, repository and reference (this upstream's only).
     let manifestRequests = SingleFlight<String, UpstreamManifest, Void>()
+    /// Gates the warning that the upstream refused the configured credentials: once a minute.
+    let refusalWarning = OncePerInterval(.seconds(60))
     /// The upstream's whole catalog, kept for `tagTTL` so paging through it does not refetch it.
     let catalog = Mutex<(names: [String], fetchedAt: ContinuousClock.Instant)?>(nil)
 

@@ -24,7 +24,7 @@ struct CacheFixture {
     }()
 
     /// Runs `body` against a new fixture, then closes the store and removes its directory.
-    static func with(tagTTL: Duration = .seconds(60), _ body: (CacheFixture) async throws -> Void) async throws {
+    static func with(tagTTL: Duration = .seconds(60), logger: Logger = logger, _ body: (CacheFixture) async throws -> Void) async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-cache-\(UUID().uuidString)").path
         let store = try ContentStore(root: root, budget: nil, role: .server, logger: logger)
         let registry = CountingRegistry()
@@ -45,7 +45,6 @@ struct CacheFixture {
         try? FileManager.default.removeItem(atPath: root)
     }
 
-    /// `name` at the fixture's upstream.
     /// An image at the upstream only: `name:tag`, a manifest listing one layer of `size` bytes.
     func upstreamImage(_ name: String, tag: String, layerSize size: Int, seed: UInt8 = 1) -> (manifest: StoredManifest, layer: [UInt8], digest: Digest) {
         let layer = blobBytes(size, seed: seed)
@@ -56,6 +55,7 @@ struct CacheFixture {
         return (manifest, layer, digest)
     }
 
+    /// `name` at the fixture's upstream.
     func repository(_ name: String) -> CacheRepository {
         CacheRepository(upstream: upstream, name: RepositoryName(name)!)
     }

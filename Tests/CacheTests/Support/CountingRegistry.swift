@@ -18,6 +18,8 @@ final class CountingRegistry: RemoteRegistry {
         case status(Int)
         /// No connection at all.
         case unreachable
+        /// 401 to the configured credentials, as a wrong license gets (and a catalog without scope).
+        case refused
     }
 
     let settings: UpstreamSettings
@@ -135,7 +137,12 @@ final class CountingRegistry: RemoteRegistry {
     }
 
     func catalog(query: String?) async throws(UpstreamError) -> UpstreamListing {
+        if case .refused? = state.withLock({ $0.failure }) { throw Self.refusal(settings.name) }
         throw .notFound(upstream: settings.name, code: "UNSUPPORTED")
+    }
+
+    private static func refusal(_ upstream: String) -> UpstreamError {
+        .unauthorized(upstream: upstream, detail: "the configured credentials were refused (insufficient_scope)")
     }
 
     /// Counts the call, tells whoever waits for it, then fails as set or reads what it answers.
@@ -148,6 +155,7 @@ final class CountingRegistry: RemoteRegistry {
         switch failure {
         case .status(let status): throw .badResponse(upstream: settings.name, status: status, detail: "unexpected status \(status)")
         case .unreachable: throw .unreachable(upstream: settings.name, reason: "connection refused")
+        case .refused: throw Self.refusal(settings.name)
         case nil: return found
         }
     }

@@ -17,7 +17,7 @@ struct ImageList: ParsableArguments {
 
     /// Every image named, once each, in the order first named; exits with status 2 when a file
     /// cannot be read or when none is named, and (`checkingReferences`) when one names something
-    /// that is not an image reference. A command that reports each image on its own (preseed)
+    /// that is not an image reference. A command that reports each image on its own (preseed, check)
     /// keeps bad references, so one of them fails alone and the rest go on.
     func load(checkingReferences: Bool = true) -> [String] {
         var names = images

@@ -14,6 +14,8 @@ public final class OpenedCache: Sendable {
     public let upstreams: [CachedUpstream]
     public let cache: PullThroughCache
     private let httpClients: [HTTPClient]
+    /// The configured upstreams' clients by upstream name, for credentials reloaded in place.
+    private let clients: [String: RegistryClient]
 
     /// Opens the store in `role`: `.server` for `serve`; `.reader` beside a running server.
     /// `existing`: refuse a store that is not there (a command that only reads it).
@@ -22,14 +24,31 @@ public final class OpenedCache: Sendable {
         if settings.upstreams.isEmpty {
             let client = RegistryClient.makeHTTPClient(settings: .none)
             (upstreams, httpClients) = ([CachedUpstream.none(registry: RegistryClient(httpClient: client, settings: .none, logger: logger))], [client])
+            clients = [:]
         } else {
             httpClients = settings.upstreams.map { RegistryClient.makeHTTPClient(settings: $0.settings) }
-            upstreams = zip(settings.upstreams, httpClients).map { definition, client in
-                CachedUpstream(registry: RegistryClient(httpClient: client, settings: definition.settings, logger: logger),
-                               tagTTL: definition.tagTTL, namespaces: definition.namespaces, isDefault: definition.isDefault)
+            let registries = zip(settings.upstreams, httpClients).map { definition, client in
+                RegistryClient(httpClient: client, settings: definition.settings, logger: logger)
             }
+            upstreams = zip(settings.upstreams, registries).map { definition, registry in
+                CachedUpstream(registry: registry, tagTTL: definition.tagTTL, namespaces: definition.namespaces, isDefault: definition.isDefault)
+            }
+            clients = Dictionary(registries.map { ($0.settings.name, $0) }) { first, _ in first }
         }
         cache = PullThroughCache(store: store, upstreams: upstreams, logger: logger)
+    }
+
+    /// Gives each upstream the credentials `settings` (the configuration read again, on SIGHUP)
+    /// name for it: a license file or variable that changed is used without a restart. Returns
+    /// the names of the upstreams whose credentials changed. Upstreams are matched by name; the
+    /// rest of a changed configuration takes a restart.
+    public func reloadCredentials(from settings: ServeSettings) async -> [String] {
+        var changed: [String] = []
+        for definition in settings.upstreams {
+            guard let client = clients[definition.settings.name] else { continue }
+            if await client.replaceCredentials(definition.settings.credentials) { changed.append(definition.settings.name) }
+        }
+        return changed
     }
 
     /// Records the accesses noted, marks the store closed, and shuts the upstream clients down.

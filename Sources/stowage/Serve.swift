@@ -34,13 +34,13 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let settings: ServeSettings
+        var overrides = ServeOverrides()
+        overrides.listen = listen
+        overrides.idleTimeout = idleTimeout
+        overrides.requestHeadTimeout = requestHeadTimeout
+        overrides.maxConnections = maxConnections
         do {
-            var serving = ServeOverrides()
-            serving.listen = listen
-            serving.idleTimeout = idleTimeout
-            serving.requestHeadTimeout = requestHeadTimeout
-            serving.maxConnections = maxConnections
-            settings = try options.settings(serving: serving)
+            settings = try options.settings(serving: overrides)
         } catch {
             write("stowage: bad configuration: \(error)\n", to: .error)
             throw ExitCode(2)
@@ -88,9 +88,8 @@ struct Serve: AsyncParsableCommand {
         let signals = ServeSignals(onStop: { [logger] in
             logger.notice("shutting down: no new connections; responses in progress get \(settings.connections.shutdownGrace)")
             serving.cancel()
-        }, onReload: { [logger] in
-            // Upstream credentials are read at start-up; TLS and htpasswd files (issue 13) will reload here.
-            logger.notice("SIGHUP: nothing to reload in this version (upstream credentials are read at start-up); still serving")
+        }, onReload: { [logger, options, overrides] in
+            Task { await Self.reload(options: options, serving: overrides, into: opened, logger: logger) }
         })
         defer { signals.cancel() }
         var failure: (any Error)?
@@ -106,6 +105,22 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(1)
         }
         logger.notice("stopped")
+    }
+
+    /// SIGHUP: reads the configuration again and uses the upstream credentials it names now (a
+    /// license file or variable that changed); a configuration that no longer parses changes
+    /// nothing. Never stops the server. (TLS and htpasswd files will reload here too.)
+    private static func reload(options: CacheOptions, serving: ServeOverrides, into opened: OpenedCache, logger: Logger) async {
+        let settings: ServeSettings
+        do {
+            settings = try options.settings(serving: serving)
+        } catch {
+            logger.error("SIGHUP: configuration not reloaded, still serving with the one read before", metadata: ["error": "\(error)"])
+            return
+        }
+        let changed = await opened.reloadCredentials(from: settings)
+        logger.notice(changed.isEmpty ? "SIGHUP: upstream credentials unchanged; still serving"
+                                      : "SIGHUP: upstream credentials reloaded; still serving", metadata: ["upstreams": "\(changed.joined(separator: ","))"])
     }
 
     /// Writes the accesses noted on the read path once a second (invariant 6: reads do not write).

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import NIOHTTP1
+import Synchronization
 
 /// Decides the `Authorization` each request to the upstream carries.
 ///
@@ -9,19 +10,32 @@ import NIOHTTP1
 /// Basic sends the configured credentials. Bearer sends a token from the token service named in
 /// the challenge, cached per realm, service and scopes (see `TokenCache`).
 final class Authenticator: Sendable {
-    private let credentials: UpstreamCredentials?
+    /// Replaced on a reload (SIGHUP); each request reads them once, as it starts authenticating.
+    private let configured: Mutex<UpstreamCredentials?>
+    private var credentials: UpstreamCredentials? { configured.withLock { $0 } }
     private let baseURL: String
     private let transport: UpstreamTransport
     private let tokens = TokenCache()
     let discovery = SchemeDiscovery()
 
     init(credentials: UpstreamCredentials?, baseURL: String, transport: UpstreamTransport) {
-        self.credentials = credentials
+        configured = Mutex(credentials)
         self.baseURL = baseURL
         self.transport = transport
     }
 
     private var upstream: String { transport.upstream }
+
+    /// Uses `credentials` from now on; tokens fetched with the old ones are forgotten. Returns
+    /// whether they differ from those in use.
+    func replaceCredentials(_ credentials: UpstreamCredentials?) async -> Bool {
+        let changed = configured.withLock { current in
+            defer { current = credentials }
+            return current != credentials
+        }
+        if changed { await tokens.removeAll() }
+        return changed
+    }
 
     /// What to send before being asked, for `scope` (nil on `/v2/`); nil until a challenge was seen.
     func upfront(scope: String?) async throws(UpstreamError) -> AuthorizationHeader? {

@@ -58,6 +58,11 @@ actor TokenCache {
         return try result.get().value
     }
 
+    /// Forgets every token (the credentials they were fetched with were replaced).
+    func removeAll() {
+        entries.removeAll()
+    }
+
     /// Forgets a token the upstream refused, so the next caller fetches a new one. A newer token
     /// that replaced it meanwhile is kept.
     func discard(tokenValue: String) {

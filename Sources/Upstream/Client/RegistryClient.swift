@@ -12,6 +12,7 @@ public final class RegistryClient: Sendable {
     public let settings: UpstreamSettings
     private let transport: UpstreamTransport
     private let sender: RequestSender
+    private let authenticator: Authenticator
 
     public init(httpClient: HTTPClient, settings: UpstreamSettings, logger: Logger) {
         var logger = logger
@@ -22,6 +23,13 @@ public final class RegistryClient: Sendable {
         self.settings = settings
         self.transport = transport
         self.sender = RequestSender(baseURL: settings.baseURL, transport: transport, authenticator: authenticator)
+        self.authenticator = authenticator
+    }
+
+    /// Authenticates with `credentials` from the next request on (a reload: a license file that
+    /// changed). Returns whether they differ from those in use.
+    public func replaceCredentials(_ credentials: UpstreamCredentials?) async -> Bool {
+        await authenticator.replaceCredentials(credentials)
     }
 
     /// `GET /v2/`: whether the upstream answers and accepts Stowage's authentication.

@@ -24,11 +24,17 @@ func emit(_ object: [String: Any]) {
 /// A whole line to standard output at once (events come from several tasks). When the reader has
 /// gone (`stowage preseed … | head -1`), the command stops quietly with the status a shell tool
 /// stopped by SIGPIPE has; any other failure to write is said on stderr.
+///
+/// Either way the process ends with `_exit`, as a signal would end it: other tasks are still
+/// running (downloading, hashing), and `exit`'s teardown (atexit handlers, OpenSSL's cleanup)
+/// would pull state from under them and crash.
 func printLine(_ line: String) {
     switch write(line + "\n", to: .output) {
     case nil: return
-    case EPIPE?: Foundation.exit(128 + SIGPIPE)
-    case let failure?: fail("cannot write to standard output: \(String(cString: strerror(failure)))", status: 1)
+    case EPIPE?: _exit(128 + SIGPIPE)
+    case let failure?:
+        write("stowage: cannot write to standard output: \(String(cString: strerror(failure)))\n", to: .error)
+        _exit(1)
     }
 }
 

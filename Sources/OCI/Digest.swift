@@ -37,8 +37,9 @@ public struct Digest: Hashable, Sendable, CustomStringConvertible, Comparable {
         algorithmLength = 6
     }
 
-    public var algorithm: String { String(description.utf8.prefix(algorithmLength))! }
-    public var encoded: String { String(description.utf8.dropFirst(algorithmLength + 1))! }
+    /// The parts, as views of `description` (no copy: blob paths are built from them on every hit).
+    public var algorithm: Substring { description[..<description.utf8.index(description.startIndex, offsetBy: algorithmLength)] }
+    public var encoded: Substring { description[description.utf8.index(description.startIndex, offsetBy: algorithmLength + 1)...] }
     public var isSHA256: Bool { algorithmLength == 6 && description.utf8.starts(with: "sha256".utf8) }
 
     public static func < (lhs: Digest, rhs: Digest) -> Bool { lhs.description < rhs.description }

@@ -73,7 +73,11 @@ public struct BundleExport {
         }
         let index = LayoutIndex(manifests: images.map { target, image in
             LayoutDescriptor(mediaType: image.top.mediaType, digest: "\(image.top.digest)", size: Int64(image.top.size),
-                             annotations: [ImageLayout.refNameAnnotation: target.name])
+                             annotations: [
+                                 ImageLayout.refNameAnnotation: target.name,
+                                 ImageLayout.upstreamAnnotation: target.repository.upstream.name,
+                                 ImageLayout.repositoryAnnotation: target.repository.name.value,
+                             ])
         })
         try tar.addFile(ImageLayout.indexFileName, bytes: ImageLayout.encode(index))
         try tar.finish()

@@ -25,7 +25,9 @@ public struct BundleImport {
     let cache: PullThroughCache
 
     /// Routes and walks every image of `bundle`: each named by its
-    /// `org.opencontainers.image.ref.name`, or by `name` when the bundle has one image.
+    /// `org.opencontainers.image.ref.name`, or by `name` when the bundle has one image. An image a
+    /// Stowage exported goes to the upstream it was cached from when one of that name is configured
+    /// here (whatever its URL, or none), else where its reference routes.
     public init(_ bundle: StagedBundle, name: String?, cache: PullThroughCache) async throws(BundleError) {
         self.bundle = bundle
         self.cache = cache
@@ -39,7 +41,7 @@ public struct BundleImport {
             }
             let target: ImageTarget
             do {
-                target = try cache.target(for: reference)
+                target = try cache.target(for: reference, cachedAt: name == nil ? entry.stowageRouting : nil)
             } catch {
                 throw BundleError("\(reference): \(error.message)")
             }

@@ -152,7 +152,7 @@ public final class PullThroughCache: RegistryContent {
             ])
             return ManifestResult(cached, staleWarning: "upstream \(repository.upstream.name) unavailable; serving cached \(repository.name):\(tag)")
         } catch {
-            throw error.registryError(notFound: .manifestUnknown)
+            throw error.registryError(notFound: .manifestUnknown, in: repository)
         }
         if let digest = head.digest.flatMap(Digest.init), digest == cached.digest {
             try await storeAccess { () throws(StoreError) in try await store.touchTag(key, digest: digest) }
@@ -167,14 +167,14 @@ public final class PullThroughCache: RegistryContent {
         do {
             _ = try await remote.head(repository, .digest(digest))
         } catch {
-            throw error.registryError(notFound: .manifestUnknown)
+            throw error.registryError(notFound: .manifestUnknown, in: repository)
         }
         guard let manifest = try local.anyManifest(digest) else {
             store.noteMiss()  // evicted meanwhile
             return ManifestResult(try await fetchManifest(repository, .digest(digest)))
         }
         try await storeAccess { () throws(StoreError) in try await store.link(ContentStore.linkedByManifest(manifest), to: repository.key) }
-        logger.info("upstream confirmed manifest for repository", metadata: ["repository": "\(repository)", "digest": "\(digest)"])
+        logger.info("upstream confirmed manifest for repository", metadata: repository.logMetadata(["digest": "\(digest)"]))
         store.noteAccess(ContentKey(.manifest, digest))
         return ManifestResult(manifest)
     }
@@ -190,7 +190,9 @@ public final class PullThroughCache: RegistryContent {
         let manifest = try await remote.verifiedManifest(repository, reference)
         let tag: TagKey? = if case .tag(let tag) = reference { TagKey(repository.key, tag: tag) } else { nil }
         _ = try await storeAccess { () throws(StoreError) in try await store.putManifest(manifest, linkedTo: repository.key, tag: tag) }
-        logger.info("cached manifest", metadata: ["repository": "\(repository)", "reference": "\(reference)", "digest": "\(manifest.digest)"])
+        logger.info("cached manifest", metadata: repository.logMetadata([
+            "reference": "\(reference)", "digest": "\(manifest.digest)",
+        ]))
         return manifest
     }
 
@@ -262,7 +264,9 @@ public final class PullThroughCache: RegistryContent {
                 forget()
                 return .notKept(upstream)
             }
-            logger.info("fetching blob", metadata: ["repository": "\(repository)", "digest": "\(digest)", "size": "\(upstream.contentLength.map(String.init) ?? "unknown")"])
+            logger.info("fetching blob", metadata: repository.logMetadata([
+                "digest": "\(digest)", "size": "\(upstream.contentLength.map(String.init) ?? "unknown")",
+            ]))
             do {
                 return .following(try BlobFetch.start(digest: digest, upstream: upstream, through: repository.key, ingest: ingest,
                                                       store: store, logger: logger, finished: forget))
@@ -282,10 +286,10 @@ public final class PullThroughCache: RegistryContent {
         do {
             size = try await remote.headBlob(repository, digest)
         } catch {
-            throw error.registryError(notFound: .blobUnknown)
+            throw error.registryError(notFound: .blobUnknown, in: repository)
         }
         try await storeAccess { () throws(StoreError) in try await store.link([digest], to: repository.key) }
-        logger.info("upstream confirmed blob for repository", metadata: ["repository": "\(repository)", "digest": "\(digest)"])
+        logger.info("upstream confirmed blob for repository", metadata: repository.logMetadata(["digest": "\(digest)"]))
         return size
     }
 

@@ -4,8 +4,9 @@ import Upstream
 
 extension UpstreamError {
     /// What a client sees when the upstream fails and nothing cached can answer instead.
-    /// Meanings survive: 404 stays 404, 429 keeps `Retry-After`, refusals name the upstream.
-    func registryError(notFound: ErrorCode) -> RegistryError {
+    /// Meanings survive: 404 stays 404, 429 keeps `Retry-After`, refusals name the upstream, and a
+    /// 404 names the repository as it was asked for there.
+    func registryError(notFound: ErrorCode, in repository: CacheRepository) -> RegistryError {
         switch self {
         case .unauthorized(let upstream, let detail):
             RegistryError(.unauthorized, "upstream \(upstream) refused Stowage's credentials: \(detail)")
@@ -13,7 +14,7 @@ extension UpstreamError {
             RegistryError(.denied, "upstream \(upstream) denied access: \(detail)")
         case .notFound(let upstream, let code):
             RegistryError(code.flatMap(ErrorCode.init(rawValue:)).flatMap { $0.httpStatus == 404 ? $0 : nil } ?? notFound,
-                          "not found at upstream \(upstream)")
+                          "not found at upstream \(upstream) (asked for \(repository.sentName))")
         case .tooManyRequests(let upstream, let retryAfter):
             RegistryError(.tooManyRequests, "upstream \(upstream) is rate limiting requests", retryAfter: retryAfter)
         case .unreachable(let upstream, let reason):

@@ -9,6 +9,11 @@ import OCI
 /// `blobs/<algorithm>/<encoded>`. The one place that maps digests to layout paths and back.
 public enum ImageLayout {
     public static let refNameAnnotation = "org.opencontainers.image.ref.name"
+    /// Stowage's own routing of an exported image: the upstream it was cached from, by name, and the
+    /// repository's name there. `import` uses them when it has an upstream of that name, so a far
+    /// side whose upstream has another URL (or none) stores the image where its clients will ask.
+    public static let upstreamAnnotation = "io.stowage.upstream"
+    public static let repositoryAnnotation = "io.stowage.repository"
     public static let layoutFileName = "oci-layout"
     public static let layoutFileBytes: [UInt8] = Array(#"{"imageLayoutVersion":"1.0.0"}"#.utf8)
     public static let indexFileName = "index.json"

@@ -40,4 +40,12 @@ public struct LayoutDescriptor: Codable, Sendable, Equatable {
 
     /// The `org.opencontainers.image.ref.name` annotation: the tag (or full reference) it is known by.
     public var refName: String? { annotations?[ImageLayout.refNameAnnotation] }
+
+    /// Where Stowage cached it, when a Stowage exported it: the upstream's name and the repository there.
+    public var stowageRouting: (upstream: String, repository: String)? {
+        guard let upstream = annotations?[ImageLayout.upstreamAnnotation], let repository = annotations?[ImageLayout.repositoryAnnotation] else {
+            return nil
+        }
+        return (upstream, repository)
+    }
 }

@@ -31,7 +31,8 @@ public final class OpenedCache: Sendable {
                 RegistryClient(httpClient: client, settings: definition.settings, logger: logger)
             }
             upstreams = zip(settings.upstreams, registries).map { definition, registry in
-                CachedUpstream(registry: registry, tagTTL: definition.tagTTL, namespaces: definition.namespaces, isDefault: definition.isDefault)
+                CachedUpstream(registry: registry, tagTTL: definition.tagTTL, namespaces: definition.namespaces,
+                               pathPrefix: definition.pathPrefix, isDefault: definition.isDefault)
             }
             clients = Dictionary(registries.map { ($0.settings.name, $0) }) { first, _ in first }
         }

@@ -26,7 +26,9 @@ public struct ConfigFile: Decodable, Sendable, Equatable {
         public var url: String?
         /// Registry hosts this upstream answers for in a mirror client's `?ns=`.
         public var namespaces: [String]?
-        /// Requests that name neither a namespace nor an upstream go to the default upstream.
+        /// A first path segment that routes to this upstream: `/v2/<pathPrefix>/<repository>/…`.
+        public var pathPrefix: String?
+        /// Requests that name neither a namespace nor a path prefix go to the default upstream.
         public var `default`: Bool?
         public var repositoryPrefix: String?
         public var username: String?

@@ -38,7 +38,7 @@ public enum ConfigLoader {
         "": ["listen", "logLevel", "storage", "upstream", "upstreams", "connections"],
         "connections": ["idleTimeout", "requestHeadTimeout", "maxConnections", "shutdownGrace"],
         "storage": ["path", "maxSize"],
-        "upstream": ["name", "url", "namespaces", "default", "repositoryPrefix", "username", "password", "passwordFile", "passwordEnv",
+        "upstream": ["name", "url", "namespaces", "pathPrefix", "default", "repositoryPrefix", "username", "password", "passwordFile", "passwordEnv",
                      "dockerConfigJSON", "connectTimeout", "responseTimeout", "readTimeout", "tagTTL",
                      "breakerThreshold", "breakerBackoff"],
     ]

@@ -36,7 +36,9 @@ public struct UpstreamDefinition: Sendable, Equatable {
     public var settings: UpstreamSettings
     /// Registry hosts it answers for in a mirror client's `?ns=`, lower case.
     public var namespaces: [String]
-    /// Requests naming neither a namespace nor an upstream go here.
+    /// The first path segment that routes to it (`/v2/<pathPrefix>/<repository>`), cut off; nil for none.
+    public var pathPrefix: String?
+    /// Requests naming neither a namespace nor a path prefix go here (with the name whole).
     public var isDefault: Bool
     /// How long a tag confirmed by the upstream is served without revalidation (zero: always revalidate).
     public var tagTTL: Duration
@@ -119,9 +121,7 @@ public struct ServeSettings: Sendable {
 
     private static func resolveUpstream(_ upstream: ConfigFile.Upstream, key: String, overrides: ServeOverrides,
                                         environment: [String: String]) throws(ConfigError) -> UpstreamDefinition {
-        guard let url = upstream.url else {
-            throw ConfigError(key: "\(key).url", problem: "is required (or pass --upstream URL)")
-        }
+        guard let url = upstream.url else { return try offlineUpstream(upstream, key: key) }
         let baseURL = try parseBaseURL(url, key: overrides.upstreamURL == url ? "--upstream" : "\(key).url")
 
         var prefix = overrides.upstreamPrefix ?? upstream.repositoryPrefix
@@ -167,29 +167,76 @@ public struct ServeSettings: Sendable {
         if let text = overrides.tagTTL ?? upstream.tagTTL {
             tagTTL = try duration(text, key: overrides.tagTTL != nil ? "--tag-ttl" : "\(key).tagTTL", allowZero: true)
         }
-        let namespaceKey = overrides.upstreamNamespaces.isEmpty ? "\(key).namespaces" : "--upstream-namespace"
+        let namespaces = overrides.upstreamNamespaces.isEmpty
+            ? try namespaces(upstream.namespaces ?? [], key: "\(key).namespaces")
+            : try namespaces(overrides.upstreamNamespaces, key: "--upstream-namespace")
+        return UpstreamDefinition(settings: settings, namespaces: namespaces, pathPrefix: try pathPrefix(upstream.pathPrefix, key: key),
+                                  isDefault: upstream.default ?? false, tagTTL: tagTTL)
+    }
+
+    /// An upstream without `url`: the far side of an air gap, serving what was imported under this
+    /// name, routed as on the connected side (namespaces, path prefix, default); a miss is a 404.
+    /// It needs a name (the store keys its repositories by it) and has no use for credentials.
+    private static func offlineUpstream(_ upstream: ConfigFile.Upstream, key: String) throws(ConfigError) -> UpstreamDefinition {
+        guard let name = upstream.name else {
+            throw ConfigError(key: "\(key).url", problem: "is required (or pass --upstream URL); an offline upstream, serving only what was imported, "
+                + "needs a name instead: the name its content was exported under")
+        }
+        if upstream.username != nil || upstream.password != nil || upstream.passwordFile != nil || upstream.passwordEnv != nil
+            || upstream.dockerConfigJSON != nil {
+            throw ConfigError(key: "\(key).url", problem: "is missing, so \(name) is offline and never signs in: give its url, or remove its credentials")
+        }
+        let offline = UpstreamSettings(name: name, baseURL: "", repositoryPrefix: upstream.repositoryPrefix)
+        return UpstreamDefinition(settings: offline, namespaces: try namespaces(upstream.namespaces ?? [], key: "\(key).namespaces"),
+                                  pathPrefix: try pathPrefix(upstream.pathPrefix, key: key), isDefault: upstream.default ?? false,
+                                  tagTTL: defaultTagTTL)
+    }
+
+    private static func namespaces(_ given: [String], key: String) throws(ConfigError) -> [String] {
         var namespaces: [String] = []
-        for namespace in overrides.upstreamNamespaces.isEmpty ? upstream.namespaces ?? [] : overrides.upstreamNamespaces {
+        for namespace in given {
             guard RegistryHost.isValid(namespace) else {
-                throw ConfigError(key: namespaceKey, problem: "must be registry host names such as docker.io or ghcr.io (got \"\(namespace)\")")
+                throw ConfigError(key: key, problem: "must be registry host names such as docker.io or ghcr.io (got \"\(namespace)\")")
             }
             namespaces.append(namespace.lowercased())
         }
-        return UpstreamDefinition(settings: settings, namespaces: namespaces, isDefault: upstream.default ?? false, tagTTL: tagTTL)
+        return namespaces
     }
 
-    /// Names and namespaces route requests, so each may belong to one upstream only; with several
-    /// upstreams a name is also a path segment (`/v2/<name>/<repo>`), so it must be one.
+    private static func pathPrefix(_ given: String?, key: String) throws(ConfigError) -> String? {
+        if let given, RepositoryName(given) == nil || given.contains("/") {
+            throw ConfigError(key: "\(key).pathPrefix", problem: "must be one path segment of lower-case letters, digits, '.', '_' or '-' (got \"\(given)\"): it routes /v2/<pathPrefix>/<repository>")
+        }
+        return given
+    }
+
+    /// Names key the store, and namespaces and path prefixes route requests, so each may belong to
+    /// one upstream only. A path prefix on the default upstream is refused: every repository there
+    /// would have two names (`app` and `<prefix>/app`), and its own repositories whose first segment
+    /// is the prefix could not be reached (they would be fetched without it).
     private static func checkDistinct(_ upstreams: [UpstreamDefinition], keys: [String]) throws(ConfigError) {
         var names: Set<String> = []
         var namespaces: [String: String] = [:]
+        var pathPrefixes: [String: String] = [:]
         for (upstream, key) in zip(upstreams, keys) {
             let name = upstream.settings.name
             guard names.insert(name).inserted else {
                 throw ConfigError(key: "\(key).name", problem: "\(name) names another upstream too; names must be unique")
             }
             if upstreams.count > 1, RepositoryName(name) == nil || name.contains("/") {
-                throw ConfigError(key: "\(key).name", problem: "must be one path segment of lower-case letters, digits, '.', '_' or '-' (got \"\(name)\"): it routes /v2/\(name)/<repository>")
+                throw ConfigError(key: "\(key).name", problem: "must be one path segment of lower-case letters, digits, '.', '_' or '-' (got \"\(name)\"): `stowage ls` names its repositories \(name)/<repository>")
+            }
+            if let pathPrefix = upstream.pathPrefix {
+                if let other = pathPrefixes[pathPrefix] {
+                    throw ConfigError(key: "\(key).pathPrefix", problem: "\(pathPrefix) is upstream \(other)'s path prefix too; a path prefix routes to one upstream")
+                }
+                pathPrefixes[pathPrefix] = name
+                if upstream.isDefault {
+                    throw ConfigError(key: "\(key).pathPrefix", problem: "\(name) is the default upstream, which every name without a prefix reaches whole: "
+                        + "with the prefix too, /v2/\(pathPrefix)/app and /v2/app would both be \(name)'s app, and \(name)'s own \(pathPrefix)/… repositories "
+                        + "would be fetched without their first segment. Remove pathPrefix (point clients at this Stowage without a path), "
+                        + "or make another upstream the default")
+                }
             }
             for namespace in upstream.namespaces {
                 let canonical = RegistryHost.canonical(namespace)

@@ -71,8 +71,10 @@ struct Serve: AsyncParsableCommand {
         }
         for upstream in upstreams {
             let rule = upstream.rule
+            let settings = upstream.registry.settings
             logger.info("upstream", metadata: [
-                "name": "\(rule.name)", "url": "\(upstream.registry.settings.baseURL)", "namespaces": "\(rule.namespaces.joined(separator: ","))",
+                "name": "\(rule.name)", "url": "\(settings.isConfigured ? settings.baseURL : "none: offline, serving what was imported")",
+                "namespaces": "\(rule.namespaces.joined(separator: ","))", "pathPrefix": "\(rule.pathPrefix ?? "none")",
                 "default": "\(rule.isDefault)", "dockerHub": "\(rule.isDockerHub)",
             ])
         }

@@ -33,7 +33,7 @@ import Testing
         let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        #expect(printed == "0.9.0\n")
+        #expect(printed == "0.10.0\n")
     }
 
     @Test func anUnknownKeyExitsWith2NamingIt() throws {
@@ -59,6 +59,39 @@ import Testing
                                 "--upstream-username", "u", "--upstream-password-file", "/nonexistent/license"])
         #expect(result.status == 2)
         #expect(result.stderr.contains("upstream.passwordFile: cannot read /nonexistent/license"))
+    }
+
+    /// A path prefix on the default upstream would give each of its repositories two names and cut
+    /// the first segment of those named like the prefix (the routing trap): refused at start-up.
+    @Test func aPathPrefixOnTheDefaultUpstreamIsRefusedNamingTheCollision() throws {
+        let result = try serve(["--config", try config("""
+            upstreams:
+              - name: lab
+                url: http://127.0.0.1:9
+                default: true
+                pathPrefix: lab
+              - name: ghcr
+                url: http://127.0.0.1:9
+                pathPrefix: ghcr
+            """)])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("upstreams[0].pathPrefix: lab is the default upstream, which every name without a prefix reaches whole: "
+            + "with the prefix too, /v2/lab/app and /v2/app would both be lab's app, and lab's own lab/… repositories would be fetched "
+            + "without their first segment. Remove pathPrefix"), "\(result.stderr)")
+    }
+
+    @Test func aPathPrefixOfTwoUpstreamsIsRefused() throws {
+        let result = try serve(["--config", try config("""
+            upstreams:
+              - name: a
+                url: http://127.0.0.1:9
+                pathPrefix: mirror
+              - name: b
+                url: http://127.0.0.1:9
+                pathPrefix: mirror
+            """)])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("upstreams[1].pathPrefix: mirror is upstream a's path prefix too; a path prefix routes to one upstream"))
     }
 }
 

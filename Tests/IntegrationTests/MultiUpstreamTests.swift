@@ -24,7 +24,7 @@ import Testing
                 }
             }
         }
-        // Without `ns`: a first segment naming an upstream routes there; anything else goes to the default.
+        // Without `ns`: a first segment equal to an upstream's path prefix routes there; anything else goes to the default.
         let prefixed = try await HTTP.get("\(stowage.url)/v2/ghcr/app/oci/manifests/1.0", headers: [acceptAll])
         #expect(prefixed.header("Docker-Content-Digest") == ghcrImage.digest)
         #expect(prefixed.header("OCI-Namespace") == nil)
@@ -106,11 +106,38 @@ import Testing
         let stowage = try await upstreams.stowage()
         defer { Task { await stowage.stop() } }
         let standard = ["app/docker-v2", "app/multi", "app/oci", "charts/mychart", "shared/img"]
-        // The default upstream's repositories as they are named; the other's under its name.
+        // The default upstream's repositories as they are named; the other's under its path prefix.
         let expected = (standard + standard.map { "ghcr/" + $0 }).sorted()
         #expect(try await catalogPages(stowage.url, query: "n=3") == expected)
         #expect(try await catalogPages(stowage.url, query: nil) == expected)
         #expect(try await catalogPages(stowage.url, query: "n=4&ns=ghcr.io") == standard)
+    }
+
+    /// What a new operator hit: a default upstream named after the first segment of its own
+    /// repositories (`app` serving `app/…`) had that segment cut, and the pull failed with "not found
+    /// at upstream". An upstream's name is not a path prefix: the name reaches the upstream whole.
+    @Test func aDefaultUpstreamNamedLikeItsRepositoriesFirstSegmentServesThemWhole() async throws {
+        let upstreams = try await TwoUpstreams.shared()
+        let stowage = try await StowageServer.start(config: """
+            upstreams:
+              - name: app
+                url: \(upstreams.hub.url)
+                default: true
+              - name: ghcr
+                url: \(upstreams.ghcr.url)
+                pathPrefix: ghcr
+            """)
+        defer { Task { await stowage.stop() } }
+        let before = try upstreams.hub.accessLog().count
+        let manifest = try await HTTP.get("\(stowage.url)/v2/app/oci/manifests/1.0", headers: [acceptAll])
+        #expect(manifest.status == 200, "\(manifest.text)")
+        #expect(manifest.header("Docker-Content-Digest") == upstreams.hub.images.named("app/oci").digest)
+        let asked = try await upstreams.hub.requests(since: before, awaiting: ["GET /v2/app/oci/manifests/1.0"])
+        #expect(asked.contains { $0.path == "/v2/app/oci/manifests/1.0" }, "fetched under its whole name:\n\(asked.lines)")
+        #expect(!asked.contains { $0.path.hasPrefix("/v2/oci/") }, "\(asked.lines)")
+        let cached = stowage.log().split(separator: "\n").filter { $0.contains("cached manifest") }
+        #expect(cached.count == 1 && cached[0].contains("upstream=app") && cached[0].contains("repository=app/oci"),
+                "the miss's log line names the repository as sent upstream: \(cached)")
     }
 }
 

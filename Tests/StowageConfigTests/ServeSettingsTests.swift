@@ -29,6 +29,15 @@ import Upstream
         #expect(resolved.upstream.baseURL == "https://registry-1.docker.io")
     }
 
+    @Test func theShippedOfflineConfigNamesTheDeployedUpstreamsWithoutURLs() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let resolved = try ServeSettings.resolve(file: try ConfigLoader.load(path: root + "/Configs/offline.yaml"), overrides: ServeOverrides(),
+                                                 environment: [:])
+        #expect(resolved.upstreams.map(\.settings.name) == ["hub", "ghcr", "quay", "vendor"])
+        #expect(resolved.upstreams.allSatisfy { !$0.settings.isConfigured })
+        #expect(resolved.upstreams.map(\.pathPrefix) == [nil, "ghcr", "quay", "vendor"], "the paths of Deploy/registries.conf.d/stowage.conf")
+    }
+
     @Test func flagsWinOverTheFile() throws {
         var overrides = ServeOverrides()
         overrides.listen = "0.0.0.0:6000"
@@ -85,8 +94,8 @@ import Upstream
         #expect(try settings("upstreams: []").upstreams.isEmpty)
     }
 
-    @Test func anUpstreamWithoutURLIsNamed() {
-        #expect(error("upstream: {name: vendor}")?.key == "upstream.url")
+    @Test func anUpstreamWithoutURLOrNameIsNamed() {
+        #expect(error("upstream: {namespaces: [a.example]}")?.key == "upstream.url")
     }
 
     @Test func aFlagNamingAnUpstreamNeedsOne() {

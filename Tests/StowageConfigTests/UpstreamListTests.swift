@@ -96,9 +96,32 @@ import Upstream
     @Test func badNamespacesAndKeysInsideTheListAreNamed() {
         #expect(errorKey("upstreams: [{name: a, url: https://a.example, namespaces: [\"not a host\"]}]") == "upstreams[0].namespaces")
         #expect(errorKey("upstreams: [{name: a, url: https://a.example}, {name: b, url: https://b.example, tagTL: 1s}]") == "upstreams[1].tagTL")
-        #expect(errorKey("upstreams: [{name: a, url: https://a.example}, {name: b}]") == "upstreams[1].url")
+        #expect(errorKey("upstreams: [{name: a, url: https://a.example}, {namespaces: [b.example]}]") == "upstreams[1].url")
         #expect(errorKey("upstreams: [{name: a, url: https://a.example}, {name: b, url: https://b.example, tagTTL: soon}]") == "upstreams[1].tagTTL")
         #expect(errorKey("upstreams: {name: a}") == "upstreams")
+    }
+
+    @Test func aPathPrefixIsOneSegmentOfOneUpstreamAndNeverOnTheDefault() throws {
+        let upstreams = try settings("upstreams: [{name: hub, url: https://a.example, default: true}, {name: ghcr, url: https://b.example, pathPrefix: ghcr}]").upstreams
+        #expect(upstreams.map(\.pathPrefix) == [nil, "ghcr"])
+        #expect(errorKey("upstreams: [{name: a, url: https://a.example, pathPrefix: x/y}]") == "upstreams[0].pathPrefix")
+        #expect(errorKey("upstreams: [{name: a, url: https://a.example, pathPrefix: X}]") == "upstreams[0].pathPrefix")
+        #expect(errorKey("upstreams: [{name: a, url: https://a.example, pathPrefix: m}, {name: b, url: https://b.example, pathPrefix: m}]") == "upstreams[1].pathPrefix")
+        #expect(errorKey("upstreams: [{name: a, url: https://a.example, default: true, pathPrefix: a}, {name: b, url: https://b.example}]") == "upstreams[0].pathPrefix")
+        #expect(errorKey("upstream: {url: https://a.example, pathPrefix: a}") == "upstream.pathPrefix", "a single upstream is the default")
+    }
+
+    @Test func anUpstreamWithoutURLIsOfflineAndRoutedAsConfigured() throws {
+        let upstreams = try settings("upstreams: [{name: hub, namespaces: [docker.io], default: true}, {name: vendor, namespaces: [proxy.vendor.example], pathPrefix: vendor}]").upstreams
+        #expect(upstreams.map(\.settings.isConfigured) == [false, false])
+        #expect(upstreams.map(\.settings.name) == ["hub", "vendor"])
+        #expect(upstreams.map(\.namespaces) == [["docker.io"], ["proxy.vendor.example"]])
+        #expect(upstreams.map(\.pathPrefix) == [nil, "vendor"])
+    }
+
+    @Test func anOfflineUpstreamNeedsANameAndNoCredentials() {
+        #expect(errorKey("upstreams: [{namespaces: [docker.io]}]") == "upstreams[0].url")
+        #expect(errorKey("upstreams: [{name: vendor, username: u, passwordFile: /nonexistent}]") == "upstreams[0].url")
     }
 
     @Test func upstreamAndUpstreamsTogetherAreRefused() {

@@ -24,7 +24,7 @@ public struct UpstreamContent: RegistryContent {
         do {
             return try await headBlob(repository, digest)
         } catch {
-            throw error.registryError(notFound: .blobUnknown)
+            throw error.registryError(notFound: .blobUnknown, in: repository)
         }
     }
 
@@ -68,7 +68,7 @@ public struct UpstreamContent: RegistryContent {
         } catch {
             switch error {
             case .upstream(let error):
-                throw error.registryError(notFound: .manifestUnknown)
+                throw error.registryError(notFound: .manifestUnknown, in: repository)
             case .withoutBody:
                 throw RegistryError(.unknown, "upstream \(upstreamName) sent a manifest without a body", status: 502)
             case .mismatch(let mismatch):
@@ -103,9 +103,8 @@ public struct UpstreamContent: RegistryContent {
     /// configured credentials: a client sees a clear 401 or 403, and the operator must too.
     private func noted(_ error: UpstreamError, _ repository: CacheRepository) -> UpstreamError {
         if error.refusesCredentials, repository.upstream.refusalWarning.claim() {
-            logger.warning("upstream refused the configured credentials (logged once a minute)", metadata: [
-                "upstream": "\(repository.upstream.name)", "repository": "\(repository.name)", "error": "\(error)",
-            ])
+            logger.warning("upstream refused the configured credentials (logged once a minute)",
+                           metadata: repository.logMetadata(["error": "\(error)"]))
         }
         return error
     }
@@ -117,7 +116,7 @@ public struct UpstreamContent: RegistryContent {
         do {
             return try await repository.upstream.registry.blob(repository: repository.name.value, digest: digest.description)
         } catch {
-            throw noted(error, repository).registryError(notFound: .blobUnknown)
+            throw noted(error, repository).registryError(notFound: .blobUnknown, in: repository)
         }
     }
 

@@ -41,11 +41,23 @@ extension PullThroughCache {
         case .routed(let index, let repository):
             let upstream = upstreams[index]
             return ImageTarget(repository: CacheRepository(upstream: upstream, name: repository), reference: parsed.manifestReference,
-                               name: Self.fullName(host: upstream.host ?? parsed.registry,
-                                                   repository: upstream.registry.settings.upstreamRepository(repository.value), parsed))
+                               name: Self.clientName(at: upstream, repository: repository, parsed))
         case .unknownNamespace, .noUpstream:
             throw RegistryError(.nameUnknown, "no upstream serves \(text): name its registry, or make an upstream the default", status: 404)
         }
+    }
+
+    /// Routes an image that records where a Stowage cached it (an exported bundle's): to the
+    /// upstream of that name, under that repository, when this Stowage has one; else as `text`
+    /// routes. The names carried across an air gap are the ones clients use, so the far side's
+    /// upstreams need the same names, not the same URLs.
+    public func target(for text: String, cachedAt recorded: (upstream: String, repository: String)?) throws(RegistryError) -> ImageTarget {
+        guard let recorded, let upstream = upstreams.first(where: { $0.name == recorded.upstream }),
+              let repository = RepositoryName(recorded.repository) else {
+            return try target(for: text)
+        }
+        let parsed = try ImageReference.parse(text).get()
+        return ImageTarget(repository: CacheRepository(upstream: upstream, name: repository), reference: parsed.manifestReference, name: text)
     }
 
     private func target(_ parsed: ImageReference) throws(RegistryError) -> ImageTarget {
@@ -56,7 +68,10 @@ extension PullThroughCache {
                                reference: parsed.manifestReference, name: fullName)
         }
         guard let upstream = upstreams.first(where: { $0.host == host }) else {
-            let hosts = upstreams.flatMap { [$0.host].compactMap { $0 } + $0.rule.namespaces }
+            var hosts: [String] = []
+            for served in upstreams.flatMap({ [$0.host].compactMap { $0 } + $0.rule.namespaces }) where !hosts.contains(served) {
+                hosts.append(served)
+            }
             throw RegistryError(.nameUnknown, "no upstream serves registry \(host) (they serve \(hosts.joined(separator: ", "))): "
                 + "add it to an upstream's namespaces", status: 404)
         }
@@ -66,6 +81,17 @@ extension PullThroughCache {
             repository = rest
         }
         return ImageTarget(repository: CacheRepository(upstream: upstream, name: repository), reference: parsed.manifestReference, name: fullName)
+    }
+
+    /// The full reference clients use for `repository` at `upstream`: under the registry host of its
+    /// first namespace (which routes back to the same repository, as a mirror client's `?ns=` does),
+    /// else under its URL's host with the repository as the upstream knows it (which routes back by
+    /// that host, the prefix taken off).
+    private static func clientName(at upstream: CachedUpstream, repository: RepositoryName, _ parsed: ImageReference) -> String {
+        if let namespace = upstream.rule.namespaces.first {
+            return fullName(host: namespace, repository: repository.value, parsed)
+        }
+        return fullName(host: upstream.host ?? parsed.registry, repository: upstream.registry.settings.upstreamRepository(repository.value), parsed)
     }
 
     private static func fullName(host: String, repository: String, _ parsed: ImageReference) -> String {

@@ -21,21 +21,21 @@ extension PullThroughCache {
             listing = try await upstream.registry.tags(repository: repository.name.value, query: pagination.query)
         } catch let error where error.allowsServingStale {
             let cached = try storeRead { () throws(StoreError) in try store.tags(in: repository.key) }
-            guard !cached.isEmpty else { throw error.registryError(notFound: .nameUnknown) }
-            logger.warning("serving cached tag list: upstream failed", metadata: ["repository": "\(repository)", "error": "\(error)"])
+            guard !cached.isEmpty else { throw error.registryError(notFound: .nameUnknown, in: repository) }
+            logger.warning("serving cached tag list: upstream failed", metadata: repository.logMetadata(["error": "\(error)"]))
             var page = ListingPage.paginating(cached, pagination)
             page.staleWarning = "upstream \(upstream.name) unavailable; these are the tags cached for \(repository.name)"
             return page
         } catch {
-            throw error.registryError(notFound: .nameUnknown)
+            throw error.registryError(notFound: .nameUnknown, in: repository)
         }
         return try ListingPage.tags(from: listing, upstream: upstream.name, pagination: pagination)
     }
 
     /// A page of the catalog: the repositories the cache has served plus each upstream's own
     /// catalog where it has one, paginated here. With a namespace, that upstream's repositories as
-    /// it names them; otherwise every upstream's, those of non-default upstreams under their name
-    /// (`<upstream>/<repo>`, the path that routes to them).
+    /// it names them; otherwise those reachable without one, by the path that routes to them: the
+    /// default upstream's whole, the others' under their path prefix (`<prefix>/<repo>`).
     public func catalog(namespace: String?, pagination: Pagination) async throws(RegistryError) -> ListingPage {
         let selected: [CachedUpstream]
         if let namespace {
@@ -48,7 +48,11 @@ extension PullThroughCache {
         }
         var names: [String] = []
         for upstream in selected {
-            let prefix = namespace == nil && !upstream.rule.isDefault ? "\(upstream.name)/" : ""
+            var prefix = ""
+            if namespace == nil && !upstream.rule.isDefault {
+                guard let pathPrefix = upstream.rule.pathPrefix else { continue }
+                prefix = pathPrefix + "/"
+            }
             let local = try storeRead { () throws(StoreError) in try store.repositories(of: upstream.name) }.map(\.value)
             for name in local + (await upstreamCatalog(upstream)) { names.append(prefix + name) }
         }

@@ -22,21 +22,31 @@ public final class CachedUpstream: Sendable {
     /// The upstream's whole catalog, kept for `tagTTL` so paging through it does not refetch it.
     let catalog = Mutex<(names: [String], fetchedAt: ContinuousClock.Instant)?>(nil)
 
-    public init(registry: any RemoteRegistry, tagTTL: Duration = .seconds(60), namespaces: [String] = [], isDefault: Bool = false) {
+    public convenience init(registry: any RemoteRegistry, tagTTL: Duration = .seconds(60), namespaces: [String] = [], pathPrefix: String? = nil,
+                            isDefault: Bool = false) {
+        self.init(registry: registry, tagTTL: tagTTL, namespaces: namespaces, pathPrefix: pathPrefix, isDefault: isDefault, answersEveryNamespace: false)
+    }
+
+    private init(registry: any RemoteRegistry, tagTTL: Duration, namespaces: [String], pathPrefix: String?, isDefault: Bool,
+                 answersEveryNamespace: Bool) {
         self.registry = registry
         name = registry.settings.name
-        self.tagTTL = tagTTL
+        // An upstream without a URL (offline) could never revalidate a tag: its tags stay fresh.
+        self.tagTTL = registry.settings.isConfigured ? tagTTL : Self.never
         let isDockerHub = URL(string: registry.settings.baseURL)?.host.map { RegistryHost.dockerHub.contains($0.lowercased()) } ?? false
             || namespaces.contains { RegistryHost.canonical($0) == "docker.io" }
-        rule = UpstreamRouter.Rule(name: registry.settings.name, namespaces: namespaces, isDefault: isDefault, isDockerHub: isDockerHub,
-                                   answersEveryNamespace: !registry.settings.isConfigured)
+        rule = UpstreamRouter.Rule(name: registry.settings.name, namespaces: namespaces, pathPrefix: pathPrefix, isDefault: isDefault,
+                                   isDockerHub: isDockerHub, answersEveryNamespace: answersEveryNamespace)
     }
+
+    /// A tag TTL that never runs out (a hundred years).
+    static let never: Duration = .seconds(100 * 365 * 86_400)
 
     /// The stand-in when no upstream is configured (`UpstreamSettings.none`): the default, answering
     /// every namespace, its tags never stale (nothing could revalidate them), every miss a 404.
     public static func none(registry: any RemoteRegistry) -> CachedUpstream {
         precondition(!registry.settings.isConfigured, "the stand-in upstream's registry has no URL")
-        return CachedUpstream(registry: registry, tagTTL: .seconds(100 * 365 * 86_400), isDefault: true)
+        return CachedUpstream(registry: registry, tagTTL: never, namespaces: [], pathPrefix: nil, isDefault: true, answersEveryNamespace: true)
     }
 }
 
@@ -52,4 +62,13 @@ public struct CacheRepository: Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(upstream.name)/\(name)" }
+
+    /// The repository's name as sent to the upstream (its `repositoryPrefix` put in front).
+    public var sentName: String { upstream.registry.settings.upstreamRepository(name.value) }
+
+    /// What a log line of work on this repository carries: the upstream, and the repository as sent
+    /// to it (not the path the client asked for, which routing may have cut).
+    func logMetadata(_ extra: Logger.Metadata) -> Logger.Metadata {
+        extra.merging(["upstream": "\(upstream.name)", "repository": "\(sentName)"]) { _, own in own }
+    }
 }

@@ -1,17 +1,20 @@
 import OCI
 
 /// Picks the upstream of a request, in order: containerd's `?ns=<host>` (a mirror client names the
-/// registry it wanted); else, when there are several upstreams, a first path segment equal to an
-/// upstream's name (Harbor-project style, `/v2/<upstream>/<repo>/…`, for clients that cannot send
-/// `ns`); else the default upstream. A single upstream has nothing to choose between, so its
-/// repository names are never cut (a license proxy named `proxy` keeps `proxy/<app>/…` whole).
-/// Pure: names and namespaces in, an upstream's position and the repository at it out.
+/// registry it wanted); else a first path segment equal to an upstream's `pathPrefix`
+/// (Harbor-project style, `/v2/<prefix>/<repo>/…`, for clients that cannot send `ns`), which is cut
+/// off; else the default upstream, with the name whole. Only an upstream that declares a path
+/// prefix is reached by one, so no repository name is ever cut by surprise (an upstream named `lab`
+/// keeps its `lab/…` repositories whole). Pure: names and namespaces in, an upstream's position and
+/// the repository at it out.
 public struct UpstreamRouter: Sendable {
     /// What routing needs to know of one upstream.
     public struct Rule: Sendable, Equatable {
         public var name: String
         /// Registry hosts this upstream answers for in `?ns=`, e.g. `docker.io`, `ghcr.io`.
         public var namespaces: [String]
+        /// The first path segment that routes to this upstream (`/v2/<pathPrefix>/<repo>/…`); nil for none.
+        public var pathPrefix: String?
         public var isDefault: Bool
         /// Docker Hub names official images `library/<name>`; a one-segment name gets that prefix.
         public var isDockerHub: Bool
@@ -19,10 +22,11 @@ public struct UpstreamRouter: Sendable {
         /// which serves imported content of any registry).
         public var answersEveryNamespace: Bool
 
-        public init(name: String, namespaces: [String] = [], isDefault: Bool = false, isDockerHub: Bool = false,
+        public init(name: String, namespaces: [String] = [], pathPrefix: String? = nil, isDefault: Bool = false, isDockerHub: Bool = false,
                     answersEveryNamespace: Bool = false) {
             self.name = name
             self.namespaces = namespaces
+            self.pathPrefix = pathPrefix
             self.isDefault = isDefault
             self.isDockerHub = isDockerHub
             self.answersEveryNamespace = answersEveryNamespace
@@ -34,30 +38,30 @@ public struct UpstreamRouter: Sendable {
         case routed(upstream: Int, repository: RepositoryName)
         /// `?ns=` named a registry no upstream answers for.
         case unknownNamespace(String)
-        /// No namespace, no upstream-name prefix, and no default upstream.
+        /// No namespace, no path prefix, and no default upstream.
         case noUpstream
     }
 
     public let rules: [Rule]
     private let byNamespace: [String: Int]
-    private let byName: [String: Int]
+    private let byPathPrefix: [String: Int]
     private let defaultUpstream: Int?
     private let everyNamespace: Int?
 
-    /// Rules are checked by the configuration (unique names and namespaces, at most one default);
-    /// here a later duplicate is ignored.
+    /// Rules are checked by the configuration (unique names, namespaces and path prefixes, at most
+    /// one default, no prefix on the default); here a later duplicate is ignored.
     public init(_ rules: [Rule]) {
         self.rules = rules
         var byNamespace: [String: Int] = [:]
-        var byName: [String: Int] = [:]
+        var byPathPrefix: [String: Int] = [:]
         for (index, rule) in rules.enumerated() {
             for namespace in rule.namespaces where byNamespace[RegistryHost.canonical(namespace)] == nil {
                 byNamespace[RegistryHost.canonical(namespace)] = index
             }
-            if rules.count > 1, byName[rule.name] == nil { byName[rule.name] = index }
+            if let prefix = rule.pathPrefix, byPathPrefix[prefix] == nil { byPathPrefix[prefix] = index }
         }
         self.byNamespace = byNamespace
-        self.byName = byName
+        self.byPathPrefix = byPathPrefix
         defaultUpstream = rules.firstIndex(where: \.isDefault)
         everyNamespace = rules.firstIndex(where: \.answersEveryNamespace)
     }
@@ -69,7 +73,7 @@ public struct UpstreamRouter: Sendable {
             return .routed(upstream: index, repository: repository(name, at: index, dockerHub: host == "docker.io"))
         }
         let value = name.value
-        if !byName.isEmpty, let slash = value.firstIndex(of: "/"), let index = byName[String(value[..<slash])],
+        if !byPathPrefix.isEmpty, let slash = value.firstIndex(of: "/"), let index = byPathPrefix[String(value[..<slash])],
            let rest = RepositoryName(value[value.index(after: slash)...]) {
             return .routed(upstream: index, repository: repository(rest, at: index))
         }

@@ -66,6 +66,7 @@ import Testing
             }
             #expect(error?.code == .manifestUnknown)
             #expect(error?.status == 404)
+            #expect(error?.message == "not found at upstream hub (asked for app/api)", "names the repository as the upstream was asked")
             #expect(fixture.registry.count(.manifestGet) == 1)
         }
     }

@@ -8,7 +8,7 @@ import Store
 import Upstream
 
 /// The real cache over a real store in a fresh temporary directory, with one `CountingRegistry`
-/// as its only upstream.
+/// as its only upstream (the default, as a single configured upstream is).
 struct CacheFixture {
     let root: String
     let store: ContentStore
@@ -28,7 +28,7 @@ struct CacheFixture {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-cache-\(UUID().uuidString)").path
         let store = try ContentStore(root: root, budget: nil, role: .server, logger: logger)
         let registry = CountingRegistry()
-        let upstream = CachedUpstream(registry: registry, tagTTL: tagTTL)
+        let upstream = CachedUpstream(registry: registry, tagTTL: tagTTL, isDefault: true)
         let fixture = CacheFixture(root: root, store: store, registry: registry, upstream: upstream,
                                    cache: PullThroughCache(store: store, upstreams: [upstream], logger: logger))
         do {

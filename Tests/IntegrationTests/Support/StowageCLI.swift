@@ -10,11 +10,13 @@ enum StowageCLI {
          ["STOWAGE_TEST_LICENSE": password])
     }
 
-    /// Runs `stowage ARGUMENTS --storage STORAGE`; returns its exit status and stdout + stderr.
-    static func run(_ arguments: [String], storage: String, environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
+    /// Runs `stowage ARGUMENTS --storage STORAGE --config CONFIG` (by default the harness's empty
+    /// config); returns its exit status and stdout + stderr.
+    static func run(_ arguments: [String], storage: String, config: String = Paths.harness + "/empty-config.yaml",
+                    environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Paths.stowage)
-        process.arguments = arguments + ["--storage", storage, "--config", Paths.harness + "/empty-config.yaml"]
+        process.arguments = arguments + ["--storage", storage, "--config", config]
         if let environment { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         let pipe = Pipe()
         process.standardOutput = pipe

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Two real registries behind one Stowage, as a mirror for two namespaces: `hub` (namespace
-/// docker.io, the default upstream) and `ghcr` (namespace ghcr.io). Both hold the standard
+/// docker.io, the default upstream) and `ghcr` (namespace ghcr.io, path prefix `ghcr`). Both hold the standard
 /// repositories under the same names with different content (two seeds), and `shared/img:1.0`
 /// with the same bytes in both. Started once per test run; each test starts its own Stowage.
 struct TwoUpstreams: Sendable {
@@ -27,6 +27,7 @@ struct TwoUpstreams: Sendable {
           - name: ghcr
             url: \(ghcr.url)
             namespaces: [ghcr.io]
+            pathPrefix: ghcr
         """
     }
 

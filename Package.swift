@@ -67,6 +67,11 @@ let package = Package(
         .target(name: "OCILayout", dependencies: ["OCI"], swiftSettings: strict),
         // Terminal output: the live transfer display of `stowage preseed`.
         .target(name: "Console", swiftSettings: strict),
+        // Log records as one line each on standard error (values quoted where they need it).
+        .target(name: "Logs", dependencies: [
+            "Console",
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         // A cache carried across an air gap: bundles (OCI layout tars) exported from the store and
         // imported through the cache's pull rules. Its own target so Cache stays free of file formats.
         .target(name: "AirGap", dependencies: ["OCI", "Store", "Cache", "OCILayout", "Console"], swiftSettings: strict),
@@ -77,7 +82,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .executableTarget(name: "stowage", dependencies: [
-            "OCI", "Store", "Upstream", "Cache", "Server", "StowageConfig", "Workloads", "OCILayout", "Console", "AirGap", "Runtime",
+            "OCI", "Store", "Upstream", "Cache", "Server", "StowageConfig", "Workloads", "OCILayout", "Console", "AirGap", "Runtime", "Logs",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
@@ -118,6 +123,7 @@ let package = Package(
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "OCI"], swiftSettings: strict),
         .testTarget(name: "OCILayoutTests", dependencies: ["OCILayout", "OCI"], swiftSettings: strict),
         .testTarget(name: "ConsoleTests", dependencies: ["Console"], swiftSettings: strict),
+        .testTarget(name: "LogsTests", dependencies: ["Logs"], swiftSettings: strict),
         .testTarget(name: "AirGapTests", dependencies: ["AirGap", "Cache", "OCI", "Runtime", "Store", "StowageConfig",
                                                         .product(name: "Logging", package: "swift-log")], swiftSettings: strict),
         // Starts the built `stowage` binary (`swift build` first) against real registries and clients.

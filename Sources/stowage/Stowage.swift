@@ -1,5 +1,7 @@
 import ArgumentParser
 import Glibc
+import Logging
+import Logs
 import Upstream
 
 @main
@@ -14,9 +16,11 @@ struct Stowage: AsyncParsableCommand {
     )
 
     /// A closed pipe is an error each write handles (`printLine` stops quietly, `serve` keeps
-    /// serving), not a signal that kills the process mid-write.
+    /// serving), not a signal that kills the process mid-write. Logs are one line per record, their
+    /// values quoted where they need it (`StandardErrorLogHandler`).
     static func main() async {
         signal(SIGPIPE, SIG_IGN)
+        LoggingSystem.bootstrap { StandardErrorLogHandler(label: $0) }
         do {
             var command = try parseAsRoot()
             if var command = command as? any AsyncParsableCommand {

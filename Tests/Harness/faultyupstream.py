@@ -19,6 +19,9 @@ every repository has digests of its own):
   huge/app         with --huge-mib N: one blob of N MiB (no manifest), generated as it is sent and
                    sent at --huge-rate-mib MiB/s; its digest and size are in the start-up line
 
+With --tls-self-signed DIR the registry listener speaks TLS with a certificate for 127.0.0.1 that
+no client trusts (written to DIR), for the failures a client meets there.
+
 Listings ignore `n` and `last`, as a license proxy's do: GET /v2/_catalog lists every repository
 above at once, and GET /v2/<name>/tags/list lists LISTED_TAGS at once, without a Link header.
 
@@ -259,8 +262,9 @@ class BlobDataHandler(Handler):
     do_HEAD = do_GET
 
 
-def listen(addresses, handler, fake):
-    """A server on the first of `addresses` that binds, serving on a thread of its own."""
+def listen(addresses, handler, fake, tls=None):
+    """A server on the first of `addresses` that binds, serving on a thread of its own (over TLS
+    with the `ssl.SSLContext` `tls`)."""
     *preferred, last = addresses
     for address in preferred:
         try:
@@ -270,8 +274,37 @@ def listen(addresses, handler, fake):
             continue
     else:
         server = Server(last, handler, fake)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
+
+
+def self_signed_context(directory):
+    """A server context with a new self-signed certificate for 127.0.0.1 (no client trusts it)."""
+    import datetime
+    import ssl
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    import ipaddress
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "faulty upstream")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+                   .not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+                   .sign(key, hashes.SHA256()))
+    cert_path, key_path = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    with open(cert_path, "wb") as f:
+        f.write(certificate.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_path, key_path)
+    return context
 
 
 def main():
@@ -284,11 +317,14 @@ def main():
     parser.add_argument("--slow-seconds", type=float, default=4.0, help="how long slow/app trickles a blob body")
     parser.add_argument("--huge-mib", type=int, default=0, help="size of huge/app's one blob (none by default)")
     parser.add_argument("--huge-rate-mib", type=float, default=32.0, help="MiB/s at which huge/app's blob is sent")
+    parser.add_argument("--tls-self-signed", metavar="DIR",
+                        help="serve the registry over TLS with a self-signed certificate written to DIR")
     args = parser.parse_args()
     if (args.user is None) != (args.password is None):
         parser.error("--user and --password go together")
     fake = Fake(args.user, args.password, args.slow_seconds, args.huge_mib, args.huge_rate_mib)
-    server = listen([("127.0.0.1", 0)], RegistryHandler, fake)
+    tls = self_signed_context(args.tls_self_signed) if args.tls_self_signed else None
+    server = listen([("127.0.0.1", 0)], RegistryHandler, fake, tls)
     port = server.server_address[1]
     redirect = listen([("127.0.0.2", port), ("127.0.0.2", 0), ("127.0.0.1", 0)], BlobDataHandler, fake)
     fake.redirect_host = "%s:%d" % redirect.server_address

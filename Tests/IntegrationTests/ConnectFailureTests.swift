@@ -25,6 +25,27 @@ import Testing
         #expect(!answer.text.contains("did not answer in time"), "\(answer.text)")
     }
 
+    /// TLS failures are one readable line: an upstream whose certificate nobody trusts, and an
+    /// `https://` URL for a port that speaks plain HTTP. No type names, no source paths.
+    @Test func aTLSFailureIsOneReadableLine() async throws {
+        let untrusted = try await FaultyUpstream.start(selfSignedTLS: true)
+        let plain = try await FaultyUpstream.start()
+        let cases = [
+            (untrusted.url, "upstream 127.0.0.1:\(untrusted.info.port) is unreachable: "
+                + "the upstream's certificate is not trusted (self-signed, issued by an unknown CA, or expired)"),
+            (plain.url.replacingOccurrences(of: "http://", with: "https://"),
+             "upstream 127.0.0.1:\(plain.info.port) is unreachable: the upstream does not speak TLS on this port (is its URL http://?)"),
+        ]
+        for (upstream, message) in cases {
+            let stowage = try await StowageServer.start(upstream: upstream)
+            defer { Task { await stowage.stop() } }
+            let answer = try await HTTP.get("\(stowage.url)/v2/good/app/manifests/1.0")
+            #expect(answer.status == 503, "\(answer.text)")
+            #expect(answer.text.contains(#""message":"\#(message)""#), "\(answer.text)")
+            #expect(!answer.text.contains("NIOSSL") && !answer.text.contains(".cc:"), "\(answer.text)")
+        }
+    }
+
     /// A loopback URL whose port was just freed, so connecting to it is refused.
     static func refusedURL() -> String {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -32,9 +32,7 @@ enum TransportFailure {
             || lowered.contains("nodename nor servname") {
             return "the host name could not be resolved"
         }
-        if lowered.contains("ssl") || lowered.contains("tls") || lowered.contains("certificate") || lowered.contains("handshake") {
-            return "TLS failed: \(text.prefix(160))"
-        }
+        if let tls = tlsReason(text) { return tls }
         return String(text.prefix(200))
     }
 }

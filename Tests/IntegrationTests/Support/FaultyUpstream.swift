@@ -21,19 +21,24 @@ final class FaultyUpstream: Sendable {
     let info: Info
     private let process: ChildProcess
 
-    var url: String { "http://127.0.0.1:\(info.port)" }
+    var url: String { "\(scheme)://127.0.0.1:\(info.port)" }
+    private let scheme: String
 
-    private init(info: Info, process: ChildProcess) {
+    private init(info: Info, process: ChildProcess, scheme: String) {
         self.info = info
         self.process = process
+        self.scheme = scheme
     }
 
-    static func start(extra: [String] = []) async throws -> FaultyUpstream {
+    /// Starts the fake; `selfSignedTLS` serves it over TLS with a certificate nobody trusts.
+    static func start(extra: [String] = [], selfSignedTLS: Bool = false) async throws -> FaultyUpstream {
         let dir = Paths.temporaryDirectory("faulty")
-        let arguments = [Paths.harness + "/faultyupstream.py", "--user", UpstreamRegistry.user, "--password", UpstreamRegistry.password] + extra
+        let tls = selfSignedTLS ? ["--tls-self-signed", dir] : []
+        let arguments = [Paths.harness + "/faultyupstream.py", "--user", UpstreamRegistry.user, "--password", UpstreamRegistry.password] + tls + extra
         let process = try ChildProcess("/usr/bin/env", ["python3"] + arguments, logPath: dir + "/faulty.log")
         guard let line = await process.readLine(timeout: .seconds(60)) else { throw HarnessError("faultyupstream.py did not start") }
-        return FaultyUpstream(info: try JSONDecoder().decode(Info.self, from: Data(line.utf8)), process: process)
+        return FaultyUpstream(info: try JSONDecoder().decode(Info.self, from: Data(line.utf8)), process: process,
+                              scheme: selfSignedTLS ? "https" : "http")
     }
 
     func image(_ repository: String) -> SeededImage { info.images.named(repository) }

@@ -1,0 +1,34 @@
+import Logs
+import Testing
+
+@Suite struct LogLineTests {
+    @Test func aRecordIsTimeLevelLabelSortedMetadataSourceAndMessage() {
+        let line = LogLine.text(time: "2026-11-30T06:19:29+0000", level: "info", label: "stowage",
+                                metadata: ["upstream": "hub", "digest": "sha256:ab"], source: "Cache", message: "cached manifest")
+        #expect(line == "2026-11-30T06:19:29+0000 info stowage: digest=sha256:ab upstream=hub [Cache] cached manifest")
+    }
+
+    @Test func aValueWithSpacesIsQuoted() {
+        #expect(LogLine.quoted("upstream hub answered 503: unexpected status 503") == #""upstream hub answered 503: unexpected status 503""#)
+    }
+
+    @Test func aValueWithoutSpacesStaysBare() {
+        #expect(LogLine.quoted("/v2/app/oci/manifests/1.0?ns=docker.io") == "/v2/app/oci/manifests/1.0?ns=docker.io")
+        #expect(LogLine.quoted("hub/app/api:1.0") == "hub/app/api:1.0")
+    }
+
+    @Test func anEmptyValueIsAnEmptyQuotedString() {
+        #expect(LogLine.quoted("") == #""""#)
+    }
+
+    @Test func quotesAndBackslashesCannotForgeAnotherKey() {
+        #expect(LogLine.quoted(#"a" status=200"#) == #""a\" status=200""#)
+        #expect(LogLine.quoted(#"c:\x"#) == #""c:\\x""#)
+    }
+
+    @Test func controlCharactersNeverBreakTheLine() {
+        #expect(LogLine.quoted("a\r\nb\u{1B}") == #""a\r\nb\u{1b}""#)
+        let line = LogLine.text(time: "t", level: "error", label: "stowage", metadata: [:], source: "S", message: "two\nlines")
+        #expect(line == #"t error stowage: [S] two\nlines"#)
+    }
+}

@@ -66,6 +66,26 @@ extension ContentStore {
         }
     }
 
+    /// Every repository the cache knows, of every upstream: those it has served, and those with a
+    /// tag (a store from before links had only tags). In key order.
+    public func knownRepositories() throws(StoreError) -> [RepositoryKey] {
+        try read { txn throws(LMDBError) in
+            var keys = Set<[UInt8]>()
+            try txn.forEach(in: databases.repositories) { key, _ in
+                keys.insert(key)
+                return true
+            }
+            try txn.forEach(in: databases.tags) { key, _ in
+                if let colon = key.lastIndex(of: UInt8(ascii: ":")) { keys.insert(Array(key[..<colon])) }
+                return true
+            }
+            return keys.sorted { $0.lexicographicallyPrecedes($1) }.compactMap { key in
+                guard let nul = key.firstIndex(of: 0), let name = RepositoryName(String(decoding: key[(nul + 1)...], as: UTF8.self)) else { return nil }
+                return RepositoryKey(upstream: String(decoding: key[..<nul], as: UTF8.self), repository: name)
+            }
+        }
+    }
+
     /// The tags of `repository` the cache knows, in name order (for `tags/list` while its upstream is down).
     public func tags(in repository: RepositoryKey) throws(StoreError) -> [String] {
         let prefix = repository.bytes + [UInt8(ascii: ":")]

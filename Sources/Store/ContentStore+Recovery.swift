@@ -39,6 +39,11 @@ extension ContentStore {
     /// budget. Only the lock holder (server or maintenance) may repair.
     public func repair(_ report: ConsistencyReport) throws(StoreError) -> ConsistencyReport {
         precondition(lock != nil, "repair needs the store lock")
+        // No server runs (the store lock), but a command beside the repair may write: its units wait.
+        return try writerLock.holding { () throws(StoreError) -> ConsistencyReport in try repairHoldingWriterLock(report) }
+    }
+
+    private func repairHoldingWriterLock(_ report: ConsistencyReport) throws(StoreError) -> ConsistencyReport {
         var result = report
         var adopt: [(Digest, Int64)] = []
         for path in report.orphans {

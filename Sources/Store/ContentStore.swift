@@ -26,6 +26,8 @@ public final class ContentStore: Sendable {
     let environment: LMDBEnvironment
     let databases: IndexDatabases
     let writer: IndexWriter
+    /// Held around every unit of index-writer work, in this process and any other writing the store.
+    let writerLock: WriterLock
     /// Threads for the blocking calls of downloads: creating, writing and fsyncing ingest files.
     let files: BlockingPool
     let pending: PendingAccesses
@@ -54,7 +56,8 @@ public final class ContentStore: Sendable {
         } catch {
             throw .index(error)
         }
-        writer = IndexWriter(environment: environment)
+        writerLock = try WriterLock(path: layout.writerLockPath)
+        writer = IndexWriter(environment: environment, lock: writerLock)
         files = BlockingPool(threads: fileThreads)
         let (clock, crashed) = try Self.checkSchema(environment, databases, claimServing: role == .server)
         pending = PendingAccesses(clock: clock)

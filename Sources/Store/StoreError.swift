@@ -12,6 +12,8 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// The index was written by a Stowage with another record layout.
     case incompatibleIndex(found: Int64, expected: Int64)
     case notCached(String)
+    /// A removal would take a pinned image (named as it was pinned) out of its repository.
+    case pinned(String)
     /// The store was closed (`ContentStore.close()`): its threads are stopped, nothing more is written.
     case closed
 
@@ -25,6 +27,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .incompatibleIndex(let found, let expected):
             "the index has layout version \(found) and this stowage reads version \(expected); move the storage directory aside or clear it"
         case .notCached(let what): "\(what) is not in the cache"
+        case .pinned(let reference): "\(reference) is pinned: `stowage unpin \(reference)` first"
         case .closed: "the store is closed"
         }
     }

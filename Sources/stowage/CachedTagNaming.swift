@@ -1,3 +1,4 @@
+import OCI
 import Store
 
 extension CachedTag {
@@ -5,8 +6,15 @@ extension CachedTag {
     var listedName: String { "\(upstream)/\(repository):\(tag)" }
 
     /// Whether `name` is this tag's repository, as clients name it (`app/api`) or as `ls` prints it
-    /// (`hub/app/api`): so what `ls` prints can be given back to `ls`, `pin` and `unpin`.
+    /// (`hub/app/api`): so what `ls` prints can be given back to `ls`, `pin`, `unpin` and `rm`.
     func isInRepository(named name: String) -> Bool {
         name == repository || name == "\(upstream)/\(repository)"
+    }
+}
+
+extension RepositoryKey {
+    /// Whether `name` names this repository as clients do (`app/api`) or as `ls` prints it (`hub/app/api`).
+    func isNamed(_ name: String) -> Bool {
+        name == repository.value || name == "\(upstream)/\(repository)"
     }
 }

@@ -10,8 +10,8 @@ struct Stowage: AsyncParsableCommand {
         commandName: "stowage",
         abstract: "A caching pull-through container registry.",
         version: StowageVersion.current,
-        subcommands: [Serve.self, Preseed.self, Check.self, Export.self, Import.self, Images.self, Stats.self, Ls.self, Pin.self, Unpin.self, Verify.self,
-                      Version.self],
+        subcommands: [Serve.self, Preseed.self, Check.self, Export.self, Import.self, Images.self, Stats.self, Ls.self, Pin.self, Unpin.self, Remove.self,
+                      Verify.self, Version.self],
         defaultSubcommand: Serve.self
     )
 

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-/// `stowage pin`, `ls`, `stats` and `verify` against a running (or stopped) server's storage.
+/// `stowage pin`, `ls`, `rm`, `stats` and `verify` against a running (or stopped) server's storage.
 @Suite(.serialized) struct StoreCommandTests {
     static let names = (1...6).map { "pin/img-\($0)" }
 
@@ -95,5 +95,50 @@ import Testing
         #expect(pinned.status == 0, "\(pinned.output)")
         #expect(pinned.output.hasPrefix("pinned \(listed) (\(upstream.images.named("app/oci").digest))"), "\(pinned.output)")
         #expect(try StowageCLI.run(["unpin", listed], storage: stowage.storage).status == 0)
+    }
+
+    /// `rm` beside a running server, with what `ls` prints: the image's content nothing else uses
+    /// is deleted, `verify` finds no problems, and the next pull fetches it again through the server.
+    @Test func rmBesideARunningServerLeavesAStoreVerifyFindsClean() async throws {
+        let upstream = try await Fixtures.basicUpstream()
+        let stowage = try await StowageServer.start(upstream: upstream.url)
+        defer { Task { await stowage.stop() } }
+        let oci = upstream.images.named("app/oci"), chart = upstream.images.named("charts/mychart")
+        try Skopeo.pull(stowage.host, "app/oci:1.0")
+        try Skopeo.pull(stowage.host, "charts/mychart:0.1.0")
+        let listed = try StowageCLI.run(["ls"], storage: stowage.storage).output.split(separator: "\n").map { String($0.prefix { $0 != " " }) }
+        let ociTag = try #require(listed.first { $0.hasSuffix("/app/oci:1.0") })
+
+        let pinnedFirst = try StowageCLI.run(["pin", ociTag], storage: stowage.storage)
+        #expect(pinnedFirst.status == 0)
+        let refused = try StowageCLI.run(["rm", ociTag], storage: stowage.storage)
+        #expect(refused.status == 1)
+        #expect(refused.output == "stowage: cannot remove \(ociTag): \(ociTag) is pinned: `stowage unpin \(ociTag)` first\n", "\(refused.output)")
+        #expect(try StowageCLI.run(["unpin", ociTag], storage: stowage.storage).status == 0)
+
+        let removed = try StowageCLI.run(["rm", ociTag], storage: stowage.storage)
+        #expect(removed.status == 0, "\(removed.output)")
+        #expect(removed.output.hasPrefix("removed \(ociTag): 1 tag, \(oci.blobs.count + 1) items unlinked, \(oci.blobs.count + 1) deleted"), "\(removed.output)")
+        for blob in oci.blobs { #expect(!FileManager.default.fileExists(atPath: stowage.storage.blobPath(blob.digest)), "\(blob.digest) deleted") }
+        for blob in chart.blobs { #expect(FileManager.default.fileExists(atPath: stowage.storage.blobPath(blob.digest)), "\(blob.digest) kept") }
+        #expect(try !StowageCLI.run(["ls"], storage: stowage.storage).output.contains(ociTag))
+
+        let verified = try StowageCLI.run(["verify"], storage: stowage.storage)
+        #expect(verified.status == 0, "\(verified.output)")
+        #expect(verified.output.hasSuffix("; 0 corrupt, 0 orphans, 0 missing, 0 index problems\n"), "\(verified.output)")
+
+        let before = try upstream.accessLog().count
+        #expect(try Skopeo.verify(try Skopeo.pull(stowage.host, "app/oci:1.0"), expecting: oci.blobs.map(\.digest)) == [])
+        let fetched = try await upstream.requests(since: before, awaiting: oci.blobs.map { "GET /v2/app/oci/blobs/\($0.digest)" })
+        #expect(oci.blobs.allSatisfy { blob in fetched.contains { $0.method == "GET" && $0.path == "/v2/app/oci/blobs/\(blob.digest)" } },
+                "the removed image is fetched again: \(fetched.lines)")
+
+        let repository = String(ociTag[..<ociTag.lastIndex(of: ":")!])
+        let whole = try StowageCLI.run(["rm", repository], storage: stowage.storage)
+        #expect(whole.status == 0 && whole.output.hasPrefix("removed \(repository): 1 tag,"), "\(whole.output)")
+        let missing = try StowageCLI.run(["rm", repository], storage: stowage.storage)
+        #expect(missing.status == 1)
+        #expect(missing.output == "stowage: \(repository) is not in the cache (`stowage ls` lists what is)\n", "\(missing.output)")
+        #expect(try StowageCLI.run(["verify"], storage: stowage.storage).status == 0)
     }
 }

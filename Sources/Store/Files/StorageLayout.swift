@@ -6,6 +6,7 @@ import OCI
 ///     <root>/blobs/sha256/ab/<hex>   committed blobs, named by digest
 ///     <root>/ingest/                 downloads in flight (swept at start-up)
 ///     <root>/lock                    held by the server (or a repair) while it runs
+///     <root>/writer.lock             held by any process around one unit of index-writer work
 public struct StorageLayout: Sendable {
     public let root: String
 
@@ -17,6 +18,7 @@ public struct StorageLayout: Sendable {
     public var blobsDirectory: String { root + "/blobs" }
     public var ingestDirectory: String { root + "/ingest" }
     public var lockPath: String { root + "/lock" }
+    public var writerLockPath: String { root + "/writer.lock" }
 
     /// Only digests whose encoding is safe as a file name reach here (the grammar has no `/` or `.`),
     /// and the algorithm is a directory, so two algorithms never collide.

@@ -1,19 +1,23 @@
 /// The single writer of the LMDB index. LMDB allows one write transaction at a time and its
 /// commit fsyncs, so writes run on one thread of their own (a one-thread `BlockingPool`, which
 /// runs its work in submission order) instead of blocking the cooperative pool. Work that must not
-/// interleave with other writes (renaming a blob into place, unlinking evicted files) runs on the
-/// same thread with `perform`.
+/// interleave with other writes (renaming a blob into place, unlinking evicted or removed files)
+/// runs on the same thread with `perform`, and each unit holds the store's `WriterLock`, so it
+/// does not interleave with another process's either.
 final class IndexWriter: Sendable {
     private let environment: LMDBEnvironment
+    private let lock: WriterLock
     private let thread = BlockingPool(threads: 1)
 
-    init(environment: LMDBEnvironment) {
+    init(environment: LMDBEnvironment, lock: WriterLock) {
         self.environment = environment
+        self.lock = lock
     }
 
-    /// Runs `body` on the writer thread; it may open write transactions with `transaction`.
+    /// Runs `body` on the writer thread, holding the writer lock; it may open write transactions
+    /// with `transaction`.
     func perform<R: Sendable>(_ body: @escaping @Sendable () throws(StoreError) -> R) async throws(StoreError) -> R {
-        try await thread.run(body)
+        try await thread.run { [lock] () throws(StoreError) -> R in try lock.holding(body) }
     }
 
     /// One write transaction on the writer thread.

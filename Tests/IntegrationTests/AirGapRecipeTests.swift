@@ -27,13 +27,15 @@ import Testing
 
     private func labHost(_ upstreams: TwoUpstreams) -> String { upstreams.hub.url.replacingOccurrences(of: "http://", with: "") }
 
-    /// The far side: the same names, namespaces and prefixes, no URLs.
+    /// The far side: the same names, namespaces and prefixes; no URLs, except the vendor's, which
+    /// differs from the connected side's (a far-side proxy that is never reached in this test).
     private let offlineConfig = """
         upstreams:
           - name: hub
             namespaces: [docker.io]
             default: true
           - name: vendor
+            url: http://127.0.0.1:9
             namespaces: [proxy.vendor.example]
             pathPrefix: vendor
           - name: lab
@@ -46,7 +48,7 @@ import Testing
         return path
     }
 
-    @Test func aBundleImportedOnAFarSideWithoutURLsIsServedToEveryShippedClientConfiguration() async throws {
+    @Test func aBundleImportedOnAFarSideWithOtherURLsIsServedToEveryShippedClientConfiguration() async throws {
         let upstreams = try await TwoUpstreams.shared()
         let connected = try write(connectedConfig(upstreams), "connected")
         let images = ["app/oci:1.0", "proxy.vendor.example/app/oci:1.0", "\(labHost(upstreams))/charts/mychart:0.1.0"]

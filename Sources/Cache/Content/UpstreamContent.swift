@@ -40,6 +40,9 @@ public struct UpstreamContent: RegistryContent {
         case upstream(UpstreamError)
         case withoutBody
         case mismatch(ManifestDigestMismatch)
+        /// A 200 whose body is not a manifest (not even a JSON object): a captive portal's or a
+        /// misrouted proxy's HTML page, say. Never stored, never counted as a pullable image.
+        case notAManifest(mediaType: String)
     }
 
     /// GETs the manifest and checks it against the digest the reference names, or (a tag) the
@@ -53,11 +56,14 @@ public struct UpstreamContent: RegistryContent {
         }
         guard let bytes = response.bytes else { throw .withoutBody }
         let expected: Digest? = if case .digest(let digest) = reference { digest } else { nil }
+        let digest: Digest
         do {
-            return StoredManifest(digest: try response.verifiedDigest(expected: expected), mediaType: response.mediaType, bytes: bytes)
+            digest = try response.verifiedDigest(expected: expected)
         } catch {
             throw .mismatch(error)
         }
+        guard ManifestDocument.parse(bytes) != nil else { throw .notAManifest(mediaType: response.mediaType) }
+        return StoredManifest(digest: digest, mediaType: response.mediaType, bytes: bytes)
     }
 
     /// `fetch`, its failures as a client of the cache sees them.
@@ -71,6 +77,9 @@ public struct UpstreamContent: RegistryContent {
                 throw error.registryError(notFound: .manifestUnknown, in: repository)
             case .withoutBody:
                 throw RegistryError(.unknown, "upstream \(upstreamName) sent a manifest without a body", status: 502)
+            case .notAManifest(let mediaType):
+                throw RegistryError(.unknown, "upstream \(upstreamName) answered with something that is not a manifest "
+                    + "(\(mediaType.isEmpty ? "no Content-Type" : mediaType.prefix(100))); is its URL the registry's?", status: 502)
             case .mismatch(let mismatch):
                 logger.error("manifest digest mismatch", metadata: [
                     "repository": "\(repository)", "reference": "\(reference)", "expected": "\(mismatch.claimed)", "actual": "\(mismatch.computed)",

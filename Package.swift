@@ -69,7 +69,7 @@ let package = Package(
         .target(name: "Console", swiftSettings: strict),
         // Log records as one line each on standard error (values quoted where they need it).
         .target(name: "Logs", dependencies: [
-            "Console",
+            "Console", "OCI",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         // A cache carried across an air gap: bundles (OCI layout tars) exported from the store and

@@ -27,7 +27,7 @@ import Testing
     }
 
     @Test func controlCharactersNeverBreakTheLine() {
-        #expect(LogLine.quoted("a\r\nb\u{1B}") == #""a\r\nb\u{1b}""#)
+        #expect(LogLine.quoted("a\r\nb\u{1B}") == #""a\r\nb\u001b""#)
         let line = LogLine.text(time: "t", level: "error", label: "stowage", metadata: [:], source: "S", message: "two\nlines")
         #expect(line == #"t error stowage: [S] two\nlines"#)
     }

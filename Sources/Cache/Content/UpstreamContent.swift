@@ -43,6 +43,9 @@ public struct UpstreamContent: RegistryContent {
         /// A 200 whose body is not a manifest (not even a JSON object): a captive portal's or a
         /// misrouted proxy's HTML page, say. Never stored, never counted as a pullable image.
         case notAManifest(mediaType: String)
+
+        /// What came instead of a manifest, for messages: its media type, or that it named none.
+        static func whatCame(_ mediaType: String) -> String { mediaType.isEmpty ? "no Content-Type" : String(mediaType.prefix(100)) }
     }
 
     /// GETs the manifest and checks it against the digest the reference names, or (a tag) the
@@ -79,7 +82,7 @@ public struct UpstreamContent: RegistryContent {
                 throw RegistryError(.unknown, "upstream \(upstreamName) sent a manifest without a body", status: 502)
             case .notAManifest(let mediaType):
                 throw RegistryError(.unknown, "upstream \(upstreamName) answered with something that is not a manifest "
-                    + "(\(mediaType.isEmpty ? "no Content-Type" : mediaType.prefix(100))); is its URL the registry's?", status: 502)
+                    + "(\(ManifestFailure.whatCame(mediaType))); is its URL the registry's?", status: 502)
             case .mismatch(let mismatch):
                 logger.error("manifest digest mismatch", metadata: [
                     "repository": "\(repository)", "reference": "\(reference)", "expected": "\(mismatch.claimed)", "actual": "\(mismatch.computed)",

@@ -59,7 +59,7 @@ public struct UpstreamImageSource: ImageSource, Sendable {
                 throw CheckFailure(kind: .upstreamError, part: part, message: "the upstream sent no body")
             case .notAManifest(let mediaType):
                 throw CheckFailure(kind: .upstreamError, part: part,
-                                   message: "the upstream answered with something that is not a manifest (\(mediaType.isEmpty ? "no Content-Type" : mediaType.prefix(100)))")
+                                   message: "the upstream answered with something that is not a manifest (\(UpstreamContent.ManifestFailure.whatCame(mediaType)))")
             case .mismatch(let mismatch):
                 throw CheckFailure(kind: .digestMismatch, part: part, message: "the upstream sent bytes hashing to \(mismatch.computed), not \(mismatch.claimed)")
             }

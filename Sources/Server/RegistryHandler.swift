@@ -17,6 +17,7 @@ enum Resolution {
 /// answered there; anything else continues asynchronously from the lookup's pending value.
 struct RegistryHandler: Sendable {
     let cache: PullThroughCache
+    let health: ServerHealth
 
     func resolve(_ request: RegistryRequest) -> Resolution {
         let namespace = request.namespace
@@ -43,6 +44,9 @@ struct RegistryHandler: Sendable {
             switch route {
             case .base:
                 return .now(base(isHead: request.isHead))
+            case .health(let probe):
+                return .now(healthResponse(health.report(probe), verbose: request.query?.split(separator: "&").contains("verbose") ?? false,
+                                           isHead: request.isHead))
             case .catalog:
                 let pagination = try Pagination.parse(request.query.map(String.init)).get()
                 return .later { [cache] in
@@ -95,6 +99,16 @@ struct RegistryHandler: Sendable {
         } catch {
             return .now(.error(error, includeBody: request.includesBody))
         }
+    }
+
+    /// 200 or 503 with the report: a line of text, or JSON with `?verbose`; never cached.
+    private func healthResponse(_ report: HealthReport, verbose: Bool, isHead: Bool) -> Response {
+        let body = Array((verbose ? report.json : report.text).utf8)
+        let headers: HTTPHeaders = [
+            "Content-Type": verbose ? "application/json" : "text/plain; charset=utf-8", "Content-Length": "\(body.count)",
+            "Cache-Control": "no-store",
+        ]
+        return Response(status: report.passed ? .ok : .serviceUnavailable, headers: headers, body: isHead ? .none : .buffer(ByteBuffer(bytes: body)))
     }
 
     /// The response `work` makes, or the error it throws as a response.

@@ -17,15 +17,15 @@ public final class RegistryServer: Sendable {
     private let limits: ConnectionLimits
     private let logger: Logger
 
-    public init(cache: PullThroughCache, group: any EventLoopGroup, limits: ConnectionLimits, logger: Logger) {
-        self.handler = RegistryHandler(cache: cache)
+    public init(cache: PullThroughCache, health: ServerHealth, group: any EventLoopGroup, limits: ConnectionLimits, logger: Logger) {
+        self.handler = RegistryHandler(cache: cache, health: health)
         self.group = group
         self.limits = limits
         self.logger = logger
     }
 
     /// Binds `host:port` and serves until the task is cancelled; then stops accepting, lets the
-    /// responses in progress finish for up to `limits.shutdownGrace`, closes every connection and
+    /// responses in progress finish for up to `limits.drainTimeout`, closes every connection and
     /// returns. `onBound` receives the bound address (useful with port 0).
     public func run(host: String, port: Int, onBound: @Sendable (SocketAddress) -> Void = { _ in }) async throws {
         let connections = OpenConnections(maximum: limits.maxConnections, logger: logger)
@@ -65,6 +65,6 @@ public final class RegistryServer: Sendable {
         } onCancel: {
             server.close(promise: nil)
         }
-        await connections.drain(grace: limits.shutdownGrace)
+        await connections.drain(grace: limits.drainTimeout)
     }
 }

@@ -13,12 +13,16 @@ public struct ConfigFile: Decodable, Sendable, Equatable {
         public var idleTimeout: String?
         public var requestHeadTimeout: String?
         public var maxConnections: Int?
+        public var drainDelay: String?
+        public var drainTimeout: String?
+        /// Renamed `drainTimeout` in 0.10; named in the error that says so.
         public var shutdownGrace: String?
     }
 
     public struct Storage: Decodable, Sendable, Equatable {
         public var path: String?
         public var maxSize: String?
+        public var minFreeSpace: String?
     }
 
     public struct Upstream: Decodable, Sendable, Equatable {

@@ -27,6 +27,9 @@ public struct ServeOverrides: Sendable {
     public var idleTimeout: String?
     public var requestHeadTimeout: String?
     public var maxConnections: Int?
+    public var drainDelay: String?
+    public var drainTimeout: String?
+    public var minFreeSpace: String?
 
     public init() {}
 }
@@ -54,9 +57,12 @@ public struct ServeSettings: Sendable {
     /// none is configured: Stowage then serves what its store holds (an imported air-gap bundle).
     public var upstreams: [UpstreamDefinition]
     public var connections: ConnectionSettings
+    /// Below this much free space on the store's filesystem, `/readyz` answers 503.
+    public var minFreeBytes: Int64
 
     public static let defaultListen = "127.0.0.1:5000"
     public static let defaultTagTTL: Duration = .seconds(60)
+    public static let defaultMinFreeBytes: Int64 = 256 << 20
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
 
     public static func resolve(file: ConfigFile, overrides: ServeOverrides, environment: [String: String]) throws(ConfigError) -> ServeSettings {
@@ -72,8 +78,16 @@ public struct ServeSettings: Sendable {
 
         let upstreams = try resolveUpstreams(file: file, overrides: overrides, environment: environment)
         let connections = try ConnectionSettings.resolve(file: file.connections, overrides: overrides)
+        var minFreeBytes = defaultMinFreeBytes
+        if let text = overrides.minFreeSpace ?? file.storage?.minFreeSpace {
+            guard let bytes = ByteSizeText.parse(text) else {
+                throw ConfigError(key: overrides.minFreeSpace != nil ? "--min-free-space" : "storage.minFreeSpace",
+                                  problem: "must be a size such as 256MiB or 2GiB (got \"\(text)\")")
+            }
+            minFreeBytes = bytes
+        }
         return ServeSettings(listenHost: host, listenPort: port, storage: storage, logLevel: logLevel, upstreams: upstreams,
-                             connections: connections)
+                             connections: connections, minFreeBytes: minFreeBytes)
     }
 
     /// The file's `upstream` or `upstreams`; `--upstream URL` replaces the URL of a single one, or

@@ -30,6 +30,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Most client connections open at once; more are closed on arrival. Default: from the descriptor limit (connections.maxConnections).")
     var maxConnections: Int?
 
+    @Option(help: "After SIGTERM, keep serving this long with /readyz answering 503, e.g. 5s (connections.drainDelay).")
+    var drainDelay: String?
+
+    @Option(help: "Then give requests in progress this long to finish, e.g. 60s (connections.drainTimeout).")
+    var drainTimeout: String?
+
+    @Option(help: "/readyz answers 503 below this much free space on the storage filesystem, e.g. 256MiB (storage.minFreeSpace).")
+    var minFreeSpace: String?
+
     @OptionGroup var options: CacheOptions
 
     func run() async throws {
@@ -39,6 +48,9 @@ struct Serve: AsyncParsableCommand {
         overrides.idleTimeout = idleTimeout
         overrides.requestHeadTimeout = requestHeadTimeout
         overrides.maxConnections = maxConnections
+        overrides.drainDelay = drainDelay
+        overrides.drainTimeout = drainTimeout
+        overrides.minFreeSpace = minFreeSpace
         do {
             settings = try options.settings(serving: overrides)
         } catch {
@@ -60,8 +72,10 @@ struct Serve: AsyncParsableCommand {
         let limits = ConnectionLimits(
             idleTimeout: settings.connections.idleTimeout, requestHeadTimeout: settings.connections.requestHeadTimeout,
             maxConnections: settings.connections.maxConnections ?? DescriptorBudget.maxConnections(descriptorLimit: descriptorLimit),
-            shutdownGrace: settings.connections.shutdownGrace)
-        let server = RegistryServer(cache: cache, group: MultiThreadedEventLoopGroup.singleton, limits: limits, logger: logger)
+            drainTimeout: settings.connections.drainTimeout)
+        let health = ServerHealth(storagePath: settings.storage.absolutePath, minimumFreeBytes: settings.minFreeBytes)
+        health.record(ServerHealth.DiskSample.of(settings.storage.absolutePath))
+        let server = RegistryServer(cache: cache, health: health, group: MultiThreadedEventLoopGroup.singleton, limits: limits, logger: logger)
         let budget = settings.storage.maxBytes.map { " of \(Formatting.bytes($0))" } ?? ", no size limit"
         let names = settings.upstreams.map(\.settings.name)
         let upstreamText = switch names.count {
@@ -87,9 +101,12 @@ struct Serve: AsyncParsableCommand {
             }
         }
         let flushing = Task { [logger] in await Self.flushAccesses(store, logger: logger) }
-        let signals = ServeSignals(onStop: { [logger] in
-            logger.notice("shutting down: no new connections; responses in progress get \(settings.connections.shutdownGrace)")
+        let sampling = Task { await health.sampleDisk() }
+        let drain = Drain(health: health, delay: settings.connections.drainDelay, timeout: settings.connections.drainTimeout, logger: logger) {
             serving.cancel()
+        }
+        let signals = ServeSignals(onStop: { interrupted in
+            drain.begin(interrupted: interrupted)
         }, onReload: { [logger, options, overrides] in
             Task { await Self.reload(options: options, serving: overrides, into: opened, logger: logger) }
         })
@@ -101,6 +118,7 @@ struct Serve: AsyncParsableCommand {
             failure = error
         }
         flushing.cancel()
+        sampling.cancel()
         await opened.close()
         if let failure {
             write("stowage: cannot serve on \(settings.listenHost):\(settings.listenPort): \(failure)\n", to: .error)

@@ -3,8 +3,8 @@ import NIOHTTP1
 import Synchronization
 import Testing
 
-/// SIGTERM ends the server cleanly and within its bound (`connections.shutdownGrace`, 5 s, plus
-/// about a second), whatever it was doing.
+/// SIGTERM ends the server cleanly and within its bound (`connections.drainDelay`, here 0 s, plus
+/// `drainTimeout`, here 5 s, plus about a second), whatever it was doing.
 @Suite struct ShutdownTests {
     @Test func sigtermStopsServeCleanly() async throws {
         let stowage = try await StowageServer.start(upstream: try await Fixtures.basicUpstream().url)
@@ -17,7 +17,7 @@ import Testing
         let upstream = try await Fixtures.basicUpstream()
         let image = upstream.images.named("app/oci")
         for round in 1...10 {
-            let stowage = try await StowageServer.start(upstream: upstream.url, extra: ["--log-level", "info"])
+            let stowage = try await StowageServer.start(upstream: upstream.url, extra: ["--log-level", "info", "--drain-timeout", "5s"])
             let stop = StopFlag()
             // Keep-alive load: 16 clients asking for /v2/ and a cached manifest over pooled connections.
             _ = try await HTTP.get("\(stowage.url)/v2/app/oci/manifests/1.0", headers: [acceptAll])

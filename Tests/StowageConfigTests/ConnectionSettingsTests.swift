@@ -20,18 +20,35 @@ import Testing
         #expect(settings.idleTimeout == .seconds(60))
         #expect(settings.requestHeadTimeout == .seconds(10))
         #expect(settings.maxConnections == nil)
-        #expect(settings.shutdownGrace == .seconds(5))
+        #expect(settings.drainDelay == .seconds(5))
+        #expect(settings.drainTimeout == .seconds(60))
     }
 
     @Test func theFileSetsEachLimit() throws {
         let settings = try resolve("""
             upstream: {url: https://a.example}
-            connections: {idleTimeout: 2m, requestHeadTimeout: 5s, maxConnections: 300, shutdownGrace: 0s}
+            connections: {idleTimeout: 2m, requestHeadTimeout: 5s, maxConnections: 300, drainDelay: 0s, drainTimeout: 2m}
             """)
         #expect(settings.idleTimeout == .seconds(120))
         #expect(settings.requestHeadTimeout == .seconds(5))
         #expect(settings.maxConnections == 300)
-        #expect(settings.shutdownGrace == .zero)
+        #expect(settings.drainDelay == .zero)
+        #expect(settings.drainTimeout == .seconds(120))
+    }
+
+    @Test func theDrainFlagsWinOverTheFile() throws {
+        var overrides = ServeOverrides()
+        overrides.drainDelay = "1s"
+        overrides.drainTimeout = "9s"
+        let settings = try resolve("connections: {drainDelay: 5s, drainTimeout: 60s}", overrides)
+        #expect(settings.drainDelay == .seconds(1))
+        #expect(settings.drainTimeout == .seconds(9))
+    }
+
+    @Test func theRenamedShutdownGraceSaysWhatItIsNow() {
+        let error = problem("connections: {shutdownGrace: 5s}")
+        #expect(error?.key == "connections.shutdownGrace")
+        #expect(error?.problem == "was renamed drainTimeout (default 60s) in 0.10, which drainDelay (default 5s) now precedes")
     }
 
     @Test func flagsWinOverTheFile() throws {

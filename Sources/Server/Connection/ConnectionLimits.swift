@@ -13,20 +13,20 @@ public struct ConnectionLimits: Sendable {
     public var idleTimeout: Duration
     public var requestHeadTimeout: Duration
     public var maxConnections: Int
-    /// How long requests in progress may take to finish when the server stops before their
-    /// connections are closed.
-    public var shutdownGrace: Duration
+    /// How long requests in progress may take to finish once the server has stopped accepting
+    /// (after a stop signal and the drain delay) before their connections are closed.
+    public var drainTimeout: Duration
 
     public static let defaultIdleTimeout: Duration = .seconds(60)
     public static let defaultRequestHeadTimeout: Duration = .seconds(10)
-    public static let defaultShutdownGrace: Duration = .seconds(5)
+    public static let defaultDrainTimeout: Duration = .seconds(60)
 
     public init(idleTimeout: Duration = defaultIdleTimeout, requestHeadTimeout: Duration = defaultRequestHeadTimeout,
-                maxConnections: Int, shutdownGrace: Duration = defaultShutdownGrace) {
+                maxConnections: Int, drainTimeout: Duration = defaultDrainTimeout) {
         self.idleTimeout = idleTimeout
         self.requestHeadTimeout = requestHeadTimeout
         self.maxConnections = maxConnections
-        self.shutdownGrace = shutdownGrace
+        self.drainTimeout = drainTimeout
     }
 
     /// A pull request's head is a request line and a handful of headers; the largest real one is an

@@ -8,6 +8,8 @@ enum Route: Equatable {
     case blob(RepositoryName, Digest)
     case blobUpload
     case tags(RepositoryName)
+    /// `/livez`, `/readyz`, `/startupz`.
+    case health(HealthProbe)
 
     /// Parses `path` (without its query). Unknown paths are `nil` (404); known shapes with bad
     /// parts are the matching 400 error.
@@ -20,7 +22,7 @@ enum Route: Equatable {
     }
 
     private static func parse(bytes path: UnsafeBufferPointer<UInt8>) -> Result<Route, RegistryError>? {
-        guard path.starts(with: "/v2".utf8) else { return nil }
+        guard path.starts(with: "/v2".utf8) else { return health(path) }
         if path.count == 3 { return .success(.base) }
         guard path[3] == UInt8(ascii: "/") else { return nil }
         let rest = UnsafeBufferPointer(rebasing: path[4...])
@@ -56,6 +58,14 @@ enum Route: Equatable {
         // An upload session's own paths (`…/blobs/uploads/`, `…/blobs/uploads/<id>`).
         if rest.lastRange(of: "/blobs/uploads/") != nil { return .success(.blobUpload) }
         return nil
+    }
+
+    /// A health endpoint's path, matched only off the pull API's path (never on its hot path).
+    private static func health(_ path: UnsafeBufferPointer<UInt8>) -> Result<Route, RegistryError>? {
+        guard path.first == UInt8(ascii: "/"), let probe = HealthProbe(rawValue: String(decoding: path.dropFirst(), as: UTF8.self)) else {
+            return nil
+        }
+        return .success(.health(probe))
     }
 
     private static func name(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Result<RepositoryName, RegistryError> {

@@ -39,7 +39,8 @@ final class StowageServer: Sendable {
 
     private static func launch(_ arguments: [String], storage: String?, environment: [String: String]) async throws -> StowageServer {
         let storage = storage ?? Paths.temporaryDirectory("storage")
-        let common = ["serve", "--listen", "127.0.0.1:0", "--storage", storage, "--log-level", "debug"]
+        // No drain delay (5 s by default): every test stops its server; one that tests the delay sets it.
+        let common = ["serve", "--listen", "127.0.0.1:0", "--storage", storage, "--log-level", "debug", "--drain-delay", "0s"]
         let process = try ChildProcess(Paths.stowage, common + arguments, logPath: storage + ".stowage.log", environment: environment)
         guard let line = await process.readLine(timeout: .seconds(30)), let range = line.range(of: "http://") else {
             throw HarnessError("stowage did not start; see \(storage).stowage.log")
@@ -56,11 +57,19 @@ final class StowageServer: Sendable {
     /// Sends SIGTERM and waits up to `within` for a clean exit; returns the exit status, or nil if it did not exit.
     func terminate(within: Duration) async -> Int32? {
         process.signal(SIGTERM)
+        return await waitForExit(within: within)
+    }
+    func kill9() async { await process.stop(grace: .zero) }
+
+    /// Sends `number` and returns at once.
+    func signal(_ number: Int32) async { process.signal(number) }
+
+    /// Waits up to `within` for the process to exit; its status, or nil if it is still running.
+    func waitForExit(within: Duration) async -> Int32? {
         let deadline = ContinuousClock.now + within
         while process.process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         return process.process.isRunning ? nil : process.process.terminationStatus
     }
-    func kill9() async { await process.stop(grace: .zero) }
 
     /// Everything Stowage logged so far.
     func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }

@@ -13,24 +13,28 @@ import Upstream
 /// directory and no upstream (every miss is a 404), so each test seeds exactly what it serves.
 final class InProcessServer: Sendable {
     let store: ContentStore
+    let health: ServerHealth
     let port: Int
     let root: String
     private let serving: Task<Void, any Error>
 
     static let logger = Logger(label: "server-tests")
 
-    private init(store: ContentStore, port: Int, root: String, serving: Task<Void, any Error>) {
+    private init(store: ContentStore, health: ServerHealth, port: Int, root: String, serving: Task<Void, any Error>) {
         self.store = store
+        self.health = health
         self.port = port
         self.root = root
         self.serving = serving
     }
 
-    static func start(limits: ConnectionLimits = ConnectionLimits(maxConnections: 64)) async throws -> InProcessServer {
+    static func start(limits: ConnectionLimits = ConnectionLimits(maxConnections: 64), minimumFreeBytes: Int64 = 0) async throws -> InProcessServer {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-server-\(UUID().uuidString)").path
         let store = try ContentStore(root: root, budget: nil, role: .server, logger: logger)
         let cache = PullThroughCache(store: store, upstreams: [.none(registry: RegistryClient(httpClient: HTTPClient.shared, settings: .none, logger: logger))], logger: logger)
-        let server = RegistryServer(cache: cache, group: MultiThreadedEventLoopGroup.singleton, limits: limits, logger: logger)
+        let health = ServerHealth(storagePath: root, minimumFreeBytes: minimumFreeBytes)
+        health.record(ServerHealth.DiskSample.of(root))
+        let server = RegistryServer(cache: cache, health: health, group: MultiThreadedEventLoopGroup.singleton, limits: limits, logger: logger)
         let bound = AsyncStream<Int>.makeStream()
         let serving = Task {
             try await server.run(host: "127.0.0.1", port: 0) { address in
@@ -40,7 +44,7 @@ final class InProcessServer: Sendable {
         }
         var iterator = bound.stream.makeAsyncIterator()
         guard let port = await iterator.next(), port > 0 else { throw ServerTestError("the server did not bind") }
-        return InProcessServer(store: store, port: port, root: root, serving: serving)
+        return InProcessServer(store: store, health: health, port: port, root: root, serving: serving)
     }
 
     /// Stops the server (as SIGTERM does) and waits until it has returned.

@@ -3,6 +3,7 @@
 public struct ConfigFile: Decodable, Sendable, Equatable {
     public var listen: String?
     public var logLevel: String?
+    public var logFormat: String?
     public var storage: Storage?
     /// One upstream (the simple form) or several; not both.
     public var upstream: Upstream?

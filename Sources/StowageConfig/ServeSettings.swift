@@ -7,6 +7,7 @@ public struct ServeOverrides: Sendable {
     public var listen: String?
     public var storage: String?
     public var logLevel: String?
+    public var logFormat: String?
     public var upstreamURL: String?
     public var upstreamName: String?
     public var upstreamUsername: String?
@@ -53,6 +54,8 @@ public struct ServeSettings: Sendable {
     public var listenPort: Int
     public var storage: StorageSettings
     public var logLevel: String
+    /// `text` or `json`.
+    public var logFormat: String
     /// In the order configured; names and namespaces unique, at most one default. Empty when
     /// none is configured: Stowage then serves what its store holds (an imported air-gap bundle).
     public var upstreams: [UpstreamDefinition]
@@ -64,6 +67,7 @@ public struct ServeSettings: Sendable {
     public static let defaultTagTTL: Duration = .seconds(60)
     public static let defaultMinFreeBytes: Int64 = 256 << 20
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+    public static let logFormats = ["text", "json"]
 
     public static func resolve(file: ConfigFile, overrides: ServeOverrides, environment: [String: String]) throws(ConfigError) -> ServeSettings {
         let listenKey = overrides.listen != nil ? "--listen" : "listen"
@@ -76,6 +80,11 @@ public struct ServeSettings: Sendable {
             throw ConfigError(key: overrides.logLevel != nil ? "--log-level" : "logLevel", problem: "must be one of \(logLevels.joined(separator: ", "))")
         }
 
+        let logFormat = overrides.logFormat ?? file.logFormat ?? "text"
+        guard logFormats.contains(logFormat) else {
+            throw ConfigError(key: overrides.logFormat != nil ? "--log-format" : "logFormat", problem: "must be text or json (got \"\(logFormat)\")")
+        }
+
         let upstreams = try resolveUpstreams(file: file, overrides: overrides, environment: environment)
         let connections = try ConnectionSettings.resolve(file: file.connections, overrides: overrides)
         var minFreeBytes = defaultMinFreeBytes
@@ -86,7 +95,7 @@ public struct ServeSettings: Sendable {
             }
             minFreeBytes = bytes
         }
-        return ServeSettings(listenHost: host, listenPort: port, storage: storage, logLevel: logLevel, upstreams: upstreams,
+        return ServeSettings(listenHost: host, listenPort: port, storage: storage, logLevel: logLevel, logFormat: logFormat, upstreams: upstreams,
                              connections: connections, minFreeBytes: minFreeBytes)
     }
 

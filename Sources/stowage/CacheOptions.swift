@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Logs
 import Runtime
 import Store
 import StowageConfig
@@ -62,6 +63,9 @@ struct CacheOptions: ParsableArguments {
     @Option(help: "trace, debug, info, notice, warning, error or critical (logLevel).")
     var logLevel: String?
 
+    @Option(help: "text (key=value lines) or json (one object per line) (logFormat).")
+    var logFormat: String?
+
     /// The settings from the config file and these flags (each flag wins over its key).
     /// `serve` passes its own flags in `serving`.
     func settings(serving: ServeOverrides = ServeOverrides()) throws(ConfigError) -> ServeSettings {
@@ -69,6 +73,7 @@ struct CacheOptions: ParsableArguments {
         var overrides = serving
         overrides.storage = storage
         overrides.logLevel = logLevel
+        overrides.logFormat = logFormat
         overrides.upstreamURL = upstream
         overrides.upstreamName = upstreamName
         overrides.upstreamUsername = upstreamUsername
@@ -98,6 +103,7 @@ struct CacheOptions: ParsableArguments {
         } catch {
             fail("bad configuration: \(error)", status: 2)
         }
+        LogFormat.current = LogFormat(rawValue: settings.logFormat) ?? .text
         var logger = Logger(label: "stowage")
         logger.logLevel = logLevel.flatMap(Logger.Level.init(rawValue:)) ?? .warning
         do {

@@ -4,6 +4,7 @@ import Console
 import Dispatch
 import Foundation
 import Logging
+import Logs
 import NIOCore
 import NIOPosix
 import Runtime
@@ -57,6 +58,7 @@ struct Serve: AsyncParsableCommand {
             write("stowage: bad configuration: \(error)\n", to: .error)
             throw ExitCode(2)
         }
+        LogFormat.current = LogFormat(rawValue: settings.logFormat) ?? .text
         var logger = Logger(label: "stowage")
         logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
 

@@ -111,4 +111,31 @@ import Testing
         #expect(!log.lowercased().contains("authorization:"))
         #expect(!log.contains("Bearer "))
     }
+
+    /// `--log-format json`: every line of a debug-level run through the token-auth upstream is one
+    /// JSON object, and none holds the password, its base64, a JWT or an `Authorization` header.
+    @Test func everyJSONLogLineOfADebugTokenPullParsesAndHoldsNoSecret() async throws {
+        let upstream = try await Fixtures.tokenUpstream()
+        let stowage = try await StowageServer.start(upstream: upstream.url, extra: ["--log-format", "json"])
+        try Skopeo.pull(stowage.host, "app/oci:1.0")
+        _ = try await HTTP.get("\(stowage.url)/v2/app/oci/manifests/missing", headers: [acceptAll])
+        await stowage.stop()
+        let lines = stowage.log().split(separator: "\n")
+        #expect(lines.count > 10, "debug logging was on")
+        var levels = Set<String>()
+        for line in lines {
+            let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String]
+            #expect(object != nil, "not one JSON object of strings: \(line)")
+            if let level = object?["level"] { levels.insert(level) }
+            #expect(object?["time"]?.hasSuffix("Z") == true && object?["message"] != nil, "\(line)")
+        }
+        #expect(levels.isSuperset(of: ["debug", "info", "notice"]), "\(levels)")
+        let log = stowage.log()
+        #expect(log.contains(#""message":"upstream request""#))
+        #expect(!log.contains(UpstreamRegistry.password))
+        #expect(!log.contains(Data("\(UpstreamRegistry.user):\(UpstreamRegistry.password)".utf8).base64EncodedString()))
+        #expect(!log.contains("eyJ"), "no JWT")
+        #expect(!log.lowercased().contains("authorization"))
+        #expect(!log.contains("Bearer "))
+    }
 }

@@ -31,4 +31,15 @@ import Testing
         let line = LogLine.text(time: "t", level: "error", label: "stowage", metadata: [:], source: "S", message: "two\nlines")
         #expect(line == #"t error stowage: [S] two\nlines"#)
     }
+
+    @Test func aJSONRecordIsOneObjectWithFixedFieldsFirstAndMetadataByKey() {
+        let line = LogLine.json(time: "2026-11-30T06:19:29.123Z", level: "info", label: "stowage",
+                                metadata: ["upstream": "hub", "error": "upstream hub is \"down\""], source: "Cache", message: "serving\ncached")
+        #expect(line == #"{"time":"2026-11-30T06:19:29.123Z","level":"info","message":"serving\ncached","source":"Cache","label":"stowage","error":"upstream hub is \"down\"","upstream":"hub"}"#)
+    }
+
+    @Test func aMetadataKeyNamedLikeAFixedFieldIsPrefixed() {
+        let line = LogLine.json(time: "t", level: "debug", label: "l", metadata: ["message": "m", "level": "x"], source: "S", message: "real")
+        #expect(line == #"{"time":"t","level":"debug","message":"real","source":"S","label":"l","_level":"x","_message":"m"}"#)
+    }
 }

@@ -13,6 +13,8 @@ public enum BlobResult {
 /// A blob download in flight, as one client sees it.
 public struct InFlightBlob: Sendable {
     let fetch: BlobFetch
+    /// Whether another client started the download and this one joined it.
+    public let joined: Bool
 
     /// The blob's size, when the upstream announced it.
     public var size: Int64? { fetch.size }

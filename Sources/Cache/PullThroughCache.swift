@@ -234,7 +234,7 @@ public final class PullThroughCache: RegistryContent {
         }
         switch started {
         case .following(let fetch):
-            return .fetching(InFlightBlob(fetch: fetch))
+            return .fetching(InFlightBlob(fetch: fetch, joined: !flight.isLeader))
         case .notKept(let upstream) where flight.isLeader:
             return .passThrough(BlobPassThrough(upstream: upstream, digest: digest, logger: logger))
         case .notKept:

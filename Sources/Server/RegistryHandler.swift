@@ -35,69 +35,88 @@ struct RegistryHandler: Sendable {
         case .refused(let error, let allow):
             var response = Response.error(error, includeBody: request.includesBody)
             if let allow { response.headers.add(name: "Allow", value: allow) }
+            response.served = Served(kind: .unrouted, result: .refused)
             return .now(response)
         case .route(let parsed):
             route = parsed
         }
         let namespace = request.namespace?.value
+        var served = Served(kind: route.servedKind, result: .local)
         do throws(RegistryError) {
             switch route {
             case .base:
-                return .now(base(isHead: request.isHead))
+                return .now(base(isHead: request.isHead).served(served))
             case .health(let probe):
                 return .now(healthResponse(health.report(probe), verbose: request.query?.split(separator: "&").contains("verbose") ?? false,
-                                           isHead: request.isHead))
+                                           isHead: request.isHead).served(served))
             case .catalog:
                 let pagination = try Pagination.parse(request.query.map(String.init)).get()
-                return .later { [cache] in
-                    await answer(request) { () async throws(RegistryError) in
+                return .later { [cache, served] in
+                    await answer(request, served) { () async throws(RegistryError) in
                         let page = try await cache.catalog(namespace: namespace, pagination: pagination)
                         return listing(page, body: page.catalogBody(), path: "/v2/_catalog", namespace: namespace, isHead: request.isHead)
+                            .served(served.answered(.miss))
                     }
                 }
             case .tags(let name):
                 let repository = try cache.route(name, namespace: namespace)
+                served.note(repository)
                 let pagination = try Pagination.parse(request.query.map(String.init)).get()
-                return .later { [cache] in
-                    await answer(request) { () async throws(RegistryError) in
+                return .later { [cache, served] in
+                    await answer(request, served) { () async throws(RegistryError) in
                         let page = try await cache.tags(repository, pagination: pagination)
                         // The list is named as the client named the repository, and so is its next page.
                         return listing(page, body: page.tagsBody(repository: name.value), path: "/v2/\(name.value)/tags/list",
-                                       namespace: namespace, isHead: request.isHead)
+                                       namespace: namespace, isHead: request.isHead).served(served.answered(page.staleWarning == nil ? .miss : .stale))
                     }
                 }
             case .manifest(let name, let reference):
-                switch try cache.lookupManifest(try cache.route(name, namespace: namespace), reference) {
+                let repository = try cache.route(name, namespace: namespace)
+                served.note(repository, reference: reference.description)
+                switch try cache.lookupManifest(repository, reference) {
                 case .answered(let manifest):
-                    return .now(try manifestResponse(manifest, request))
+                    return .now(try manifestResponse(manifest, request).served(served.answered(.hit)))
                 case .pending(let pending):
-                    return .later { [cache] in
-                        await answer(request) { () async throws(RegistryError) in try manifestResponse(try await cache.manifest(pending), request) }
+                    return .later { [cache, served] in
+                        await answer(request, served) { () async throws(RegistryError) in
+                            let manifest = try await cache.manifest(pending)
+                            return try manifestResponse(manifest, request).served(served.answered(manifest.staleWarning == nil ? .miss : .stale))
+                        }
                     }
                 }
             case .blob(let name, let digest) where request.isHead:
-                switch try cache.lookupBlobSize(try cache.route(name, namespace: namespace), digest) {
+                let repository = try cache.route(name, namespace: namespace)
+                served.note(repository, reference: digest.description)
+                switch try cache.lookupBlobSize(repository, digest) {
                 case .answered(let size):
-                    return .now(blobHead(digest, size: size))
+                    return .now(blobHead(digest, size: size).served(served.answered(.hit)))
                 case .pending(let pending):
-                    return .later { [cache] in
-                        await answer(request) { () async throws(RegistryError) in blobHead(digest, size: try await cache.blobSize(pending)) }
+                    return .later { [cache, served] in
+                        await answer(request, served) { () async throws(RegistryError) in
+                            blobHead(digest, size: try await cache.blobSize(pending)).served(served.answered(.miss))
+                        }
                     }
                 }
             case .blob(let name, let digest):
-                switch try cache.lookupBlob(try cache.route(name, namespace: namespace), digest) {
+                let repository = try cache.route(name, namespace: namespace)
+                served.note(repository, reference: digest.description)
+                switch try cache.lookupBlob(repository, digest) {
                 case .answered(let stored):
-                    return .now(self.stored(stored, range: request.range))
+                    return .now(self.stored(stored, range: request.range).served(served.answered(.hit)))
                 case .pending(let pending):
-                    return .later { [cache] in
-                        await answer(request) { () async throws(RegistryError) in blob(try await cache.blob(pending), digest, range: request.range) }
+                    return .later { [cache, served] in
+                        await answer(request, served) { () async throws(RegistryError) in
+                            let result = try await cache.blob(pending)
+                            let joined = if case .fetching(let inFlight) = result { inFlight.joined } else { false }
+                            return blob(result, digest, range: request.range).served(served.answered(joined ? .coalesced : .miss))
+                        }
                     }
                 }
             case .blobUpload:
                 throw RegistryError.unsupported("Stowage is a pull-through cache: pushing is not supported")
             }
         } catch {
-            return .now(.error(error, includeBody: request.includesBody))
+            return .now(Response.error(error, includeBody: request.includesBody).served(served.answered(error.status >= 500 ? .failed : .refused)))
         }
     }
 
@@ -111,12 +130,12 @@ struct RegistryHandler: Sendable {
         return Response(status: report.passed ? .ok : .serviceUnavailable, headers: headers, body: isHead ? .none : .buffer(ByteBuffer(bytes: body)))
     }
 
-    /// The response `work` makes, or the error it throws as a response.
-    private func answer(_ request: RegistryRequest, _ work: () async throws(RegistryError) -> Response) async -> Response {
+    /// The response `work` makes, or the error it throws as a response (`failed`).
+    private func answer(_ request: RegistryRequest, _ served: Served, _ work: () async throws(RegistryError) -> Response) async -> Response {
         do {
             return try await work()
         } catch {
-            return .error(error, includeBody: request.includesBody)
+            return Response.error(error, includeBody: request.includesBody).served(served.answered(.failed))
         }
     }
 

@@ -17,8 +17,14 @@ public final class RegistryServer: Sendable {
     private let limits: ConnectionLimits
     private let logger: Logger
 
-    public init(cache: PullThroughCache, health: ServerHealth, group: any EventLoopGroup, limits: ConnectionLimits, logger: Logger) {
+    private let accessLog: AccessLog
+
+    /// `accessLogEveryRequest`: an access line for every request at `info` (`accessLog: true`);
+    /// otherwise at `debug` only.
+    public init(cache: PullThroughCache, health: ServerHealth, group: any EventLoopGroup, limits: ConnectionLimits, logger: Logger,
+                accessLogEveryRequest: Bool = false) {
         self.handler = RegistryHandler(cache: cache, health: health)
+        accessLog = AccessLog(logger: logger, everyRequest: accessLogEveryRequest)
         self.group = group
         self.limits = limits
         self.logger = logger
@@ -30,7 +36,7 @@ public final class RegistryServer: Sendable {
     public func run(host: String, port: Int, onBound: @Sendable (SocketAddress) -> Void = { _ in }) async throws {
         let connections = OpenConnections(maximum: limits.maxConnections, logger: logger)
         let (handler, limits, logger) = (self.handler, self.limits, self.logger)
-        let writer = ResponseWriter(accessLog: AccessLog(logger: logger))
+        let writer = ResponseWriter(accessLog: accessLog)
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)  // capped by net.core.somaxconn
             .serverChannelOption(.maxMessagesPerRead, value: 64)

@@ -4,6 +4,8 @@ public struct ConfigFile: Decodable, Sendable, Equatable {
     public var listen: String?
     public var logLevel: String?
     public var logFormat: String?
+    /// An access line for every request at info (otherwise at debug only).
+    public var accessLog: Bool?
     public var storage: Storage?
     /// One upstream (the simple form) or several; not both.
     public var upstream: Upstream?

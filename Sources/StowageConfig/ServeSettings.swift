@@ -8,6 +8,7 @@ public struct ServeOverrides: Sendable {
     public var storage: String?
     public var logLevel: String?
     public var logFormat: String?
+    public var accessLog: Bool?
     public var upstreamURL: String?
     public var upstreamName: String?
     public var upstreamUsername: String?
@@ -56,6 +57,8 @@ public struct ServeSettings: Sendable {
     public var logLevel: String
     /// `text` or `json`.
     public var logFormat: String
+    /// An access line for every request at `info`; otherwise at `debug` only.
+    public var accessLog: Bool
     /// In the order configured; names and namespaces unique, at most one default. Empty when
     /// none is configured: Stowage then serves what its store holds (an imported air-gap bundle).
     public var upstreams: [UpstreamDefinition]
@@ -95,7 +98,8 @@ public struct ServeSettings: Sendable {
             }
             minFreeBytes = bytes
         }
-        return ServeSettings(listenHost: host, listenPort: port, storage: storage, logLevel: logLevel, logFormat: logFormat, upstreams: upstreams,
+        return ServeSettings(listenHost: host, listenPort: port, storage: storage, logLevel: logLevel, logFormat: logFormat,
+                             accessLog: overrides.accessLog ?? file.accessLog ?? false, upstreams: upstreams,
                              connections: connections, minFreeBytes: minFreeBytes)
     }
 

@@ -40,6 +40,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "/readyz answers 503 below this much free space on the storage filesystem, e.g. 256MiB (storage.minFreeSpace).")
     var minFreeSpace: String?
 
+    @Flag(help: "Write an access line for every request at info level (accessLog: true); otherwise they are written at debug.")
+    var accessLog = false
+
     @OptionGroup var options: CacheOptions
 
     func run() async throws {
@@ -52,6 +55,7 @@ struct Serve: AsyncParsableCommand {
         overrides.drainDelay = drainDelay
         overrides.drainTimeout = drainTimeout
         overrides.minFreeSpace = minFreeSpace
+        if accessLog { overrides.accessLog = true }
         do {
             settings = try options.settings(serving: overrides)
         } catch {
@@ -77,7 +81,8 @@ struct Serve: AsyncParsableCommand {
             drainTimeout: settings.connections.drainTimeout)
         let health = ServerHealth(storagePath: settings.storage.absolutePath, minimumFreeBytes: settings.minFreeBytes)
         health.record(ServerHealth.DiskSample.of(settings.storage.absolutePath))
-        let server = RegistryServer(cache: cache, health: health, group: MultiThreadedEventLoopGroup.singleton, limits: limits, logger: logger)
+        let server = RegistryServer(cache: cache, health: health, group: MultiThreadedEventLoopGroup.singleton, limits: limits, logger: logger,
+                                    accessLogEveryRequest: settings.accessLog)
         let budget = settings.storage.maxBytes.map { " of \(Formatting.bytes($0))" } ?? ", no size limit"
         let names = settings.upstreams.map(\.settings.name)
         let upstreamText = switch names.count {

@@ -26,6 +26,8 @@ final class ConnectionHandler: ChannelInboundHandler {
     private var current: UInt64 = 0
     /// The asynchronous part of the current request, if it has one.
     private var work: Task<Void, Never>?
+    /// The client's `IP:port`, read once per connection (for the access line).
+    private var client: String?
 
     init(handler: RegistryHandler, writer: ResponseWriter, timeouts: ConnectionTimeouts) {
         self.handler = handler
@@ -43,8 +45,15 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .end:
             guard let head else { return }
             self.head = nil
-            respond(to: Exchange(request: RegistryRequest(head), started: .now), context: context)
+            let client = self.client ?? Self.describe(context.channel.remoteAddress)
+            self.client = client
+            respond(to: Exchange(request: RegistryRequest(head), started: .now, client: client), context: context)
         }
+    }
+
+    private static func describe(_ address: SocketAddress?) -> String {
+        guard let address, let ip = address.ipAddress else { return "-" }
+        return address.protocol == .inet6 ? "[\(ip)]:\(address.port ?? 0)" : "\(ip):\(address.port ?? 0)"
     }
 
     /// A malformed or oversized request, or a broken socket: the connection cannot go on.

@@ -1,5 +1,7 @@
-/// One request on its way to a response: what was asked and when it arrived (for the access log).
+/// One request on its way to a response: what was asked, by whom and when it arrived (for the access log).
 struct Exchange: Sendable {
     let request: RegistryRequest
     let started: ContinuousClock.Instant
+    /// The client's address, as the connection knows it (`IP:port`).
+    let client: String
 }

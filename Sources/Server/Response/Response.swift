@@ -29,6 +29,8 @@ struct Response: Sendable {
     var status: HTTPResponseStatus
     var headers: HTTPHeaders
     var body: Body
+    /// How it was answered, for the access line; `RegistryHandler.resolve` sets it on every response.
+    var served: Served?
 
     init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: Body = .none) {
         self.status = status

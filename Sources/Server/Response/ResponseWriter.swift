@@ -28,6 +28,7 @@ struct ResponseWriter: Sendable {
         var response = response
         let keepAlive = response.prepare(for: exchange.request.head)
         context.write(NIOAny(HTTPServerResponsePart.head(head(response, exchange))), promise: nil)
+        let headAt = ContinuousClock.now
         var bytes: Int64 = 0
         var sent: (blob: StoredBlob, file: NIOFileHandle)?
         switch response.body {
@@ -45,13 +46,13 @@ struct ResponseWriter: Sendable {
         case .follow, .passThrough:
             preconditionFailure("a streamed body is sent with stream(_:for:on:)")
         }
-        let status = response.status.code
+        let (status, served) = (response.status.code, response.served)
         context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).assumeIsolated().whenComplete { [accessLog] result in
             // The file is closed and the blob's lease ended only once sendfile is done with it.
             try? sent?.file.close()
             sent?.blob.release()
             let complete = (try? result.get()) != nil
-            accessLog.record(exchange, status: status, bytes: bytes, complete: complete)
+            accessLog.record(exchange, served, status: status, bytes: bytes, headAt: headAt, complete: complete)
             ended(Outcome(bytes: bytes, reusable: keepAlive && complete))
         }
     }
@@ -64,6 +65,7 @@ struct ResponseWriter: Sendable {
         var response = response
         let keepAlive = response.prepare(for: exchange.request.head)
         var bytes: Int64 = 0
+        let headAt = ContinuousClock.now
         do {
             // Not awaited: writes from this task reach the event loop in order.
             channel.write(HTTPServerResponsePart.head(head(response, exchange)), promise: nil)
@@ -85,11 +87,11 @@ struct ResponseWriter: Sendable {
                 preconditionFailure("a body in hand is sent with write(_:for:context:ended:)")
             }
             try await channel.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
-            accessLog.record(exchange, status: response.status.code, bytes: bytes, complete: true)
+            accessLog.record(exchange, response.served, status: response.status.code, bytes: bytes, headAt: headAt, complete: true)
             return Outcome(bytes: bytes, reusable: keepAlive)
         } catch {
             channel.close(promise: nil)
-            accessLog.record(exchange, status: response.status.code, bytes: bytes, complete: false)
+            accessLog.record(exchange, response.served, status: response.status.code, bytes: bytes, headAt: headAt, complete: false)
             return Outcome(bytes: bytes, reusable: false)
         }
     }

@@ -73,4 +73,11 @@ final class StowageServer: Sendable {
 
     /// Everything Stowage logged so far.
     func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// The statuses of the access lines (text format) of requests whose path and query were exactly `path`.
+    func accessStatuses(path: String) -> [String] {
+        log().split(separator: "\n").filter { $0.contains("[Server] request") && $0.contains(" path=\(path) ") }.compactMap { line in
+            line.split(separator: " ").first { $0.hasPrefix("status=") }.map { String($0.dropFirst("status=".count)) }
+        }
+    }
 }

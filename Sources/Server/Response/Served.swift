@@ -1,0 +1,75 @@
+import Cache
+
+/// How a request was answered, for its access line: what was asked, of which upstream and
+/// repository, and whether the cache had it. Set where the answer is decided (`RegistryHandler`),
+/// read where the response ends (`AccessLog`).
+struct Served: Sendable {
+    enum Kind: String, Sendable {
+        case manifest, blob, blobHead = "blob-head", tags, catalog, base, health
+        /// A request no route matched, or refused before routing (a push verb, a bad name).
+        case unrouted
+    }
+
+    enum Result: String, Sendable {
+        /// Answered by Stowage itself: `/v2/`, a health probe.
+        case local
+        /// Answered from the store without asking the upstream.
+        case hit
+        /// Asked of the upstream (fetched, confirmed or revalidated).
+        case miss
+        /// A cached tag or tag list served because the upstream could not answer.
+        case stale
+        /// A blob download another client had started, followed.
+        case coalesced
+        /// Refused before the cache was asked: a bad request, an unknown namespace, a push verb.
+        case refused
+        /// The cache was asked and the answer is an error (an upstream 404 included).
+        case failed
+    }
+
+    var kind: Kind
+    var result: Result
+    var upstream: String?
+    /// The repository as sent to the upstream (after routing and its repository prefix).
+    var repository: String?
+    var reference: String?
+}
+
+extension Served {
+    /// The same request, answered with `result`.
+    func answered(_ result: Result) -> Served {
+        var served = self
+        served.result = result
+        return served
+    }
+
+    /// Names the repository the request was routed to.
+    mutating func note(_ repository: CacheRepository, reference: String? = nil) {
+        upstream = repository.upstream.name
+        self.repository = repository.sentName
+        self.reference = reference
+    }
+}
+
+extension Response {
+    /// This response, with how it was answered.
+    func served(_ served: Served) -> Response {
+        var response = self
+        response.served = served
+        return response
+    }
+}
+
+extension Route {
+    var servedKind: Served.Kind {
+        switch self {
+        case .base: .base
+        case .catalog: .catalog
+        case .manifest: .manifest
+        case .blob: .blob
+        case .blobUpload: .unrouted
+        case .tags: .tags
+        case .health: .health
+        }
+    }
+}

@@ -47,7 +47,7 @@ let package = Package(
         ], exclude: ["Content/README.md"], swiftSettings: strict),
         // HTTP/1.1 front on SwiftNIO.
         .target(name: "Server", dependencies: [
-            "OCI", "Cache",
+            "OCI", "Logs", "Cache",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

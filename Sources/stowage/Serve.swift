@@ -126,6 +126,7 @@ struct Serve: AsyncParsableCommand {
         }
         flushing.cancel()
         sampling.cancel()
+        BufferedLines.standardError.flush()
         await opened.close()
         if let failure {
             write("stowage: cannot serve on \(settings.listenHost):\(settings.listenPort): \(failure)\n", to: .error)

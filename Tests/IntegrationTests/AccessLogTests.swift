@@ -5,8 +5,8 @@ import Testing
 /// and repository and how the cache answered it: hit, miss, coalesced, failed, refused, local.
 @Suite struct AccessLogTests {
     /// The access lines Stowage wrote, as objects, in order.
-    private func accessLines(_ stowage: StowageServer) -> [[String: String]] {
-        stowage.log().split(separator: "\n").compactMap { line in
+    private func accessLines(_ stowage: StowageServer) async -> [[String: String]] {
+        await stowage.logWithAccessLines().split(separator: "\n").compactMap { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String], object["message"] == "request" else {
                 return nil
             }
@@ -31,9 +31,8 @@ import Testing
         #expect(try await HTTP.get("\(stowage.url)/v2/good/app/manifests/9.9", headers: [acceptAll]).status == 404)
         #expect(try await HTTP.get("\(stowage.url)/v2/Bad/app/manifests/1.0").status == 400)
         #expect(try await HTTP.get("\(stowage.url)/readyz").status == 200)
-        try await Task.sleep(for: .milliseconds(100))
 
-        let lines = accessLines(stowage)
+        let lines = await accessLines(stowage)
         let summaries = lines.map { "\($0["kind"] ?? "") \($0["result"] ?? "") \($0["status"] ?? "")" }
         // The two clients of the one download end together, in either order.
         #expect(summaries.count == 7 && Array(summaries[0..<2]) + summaries[2..<4].sorted() + Array(summaries[4...]) == [

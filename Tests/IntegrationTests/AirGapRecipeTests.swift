@@ -89,8 +89,8 @@ import Testing
             try run("/usr/bin/skopeo", ["--registries-conf", conf, "copy", "--retry-times", "0", "--src-no-creds", "docker://\(reference)", "dir:\(out)"])
             #expect(try Skopeo.verify(out, expecting: image.blobs.map(\.digest)) == [], "\(reference)")
         }
-        #expect(stowage.accessStatuses(path: "/v2/app/oci/manifests/1.0").contains("200"), "docker.io at the root")
-        #expect(stowage.accessStatuses(path: "/v2/vendor/app/oci/manifests/1.0").contains("200"), "the vendor by its path prefix")
+        #expect(await stowage.accessStatuses(path: "/v2/app/oci/manifests/1.0").contains("200"), "docker.io at the root")
+        #expect(await stowage.accessStatuses(path: "/v2/vendor/app/oci/manifests/1.0").contains("200"), "the vendor by its path prefix")
 
         // containerd: ?ns= names the registry. Docker: the default upstream at the root. The lab image by its prefix.
         let answers: [(String, String)] = [

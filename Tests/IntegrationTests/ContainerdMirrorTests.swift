@@ -45,7 +45,7 @@ import Testing
                             "\(reference): \(blob) was not fetched from its upstream:\n\(fetched.lines)")
                 }
                 // Stowage saw containerd's requests with the namespace.
-                #expect(stowage.accessStatuses(path: "/v2/\(repository)/manifests/\(image.tag)?ns=\(namespace)").contains("200"))
+                #expect(await stowage.accessStatuses(path: "/v2/\(repository)/manifests/\(image.tag)?ns=\(namespace)").contains("200"))
             }
         }
     }
@@ -65,7 +65,7 @@ import Testing
             try #require(pull.status == 0, "ctr images pull exited \(pull.status):\n\(pull.output)")
             #expect(pull.output.contains("trying next host - response was http.StatusNotFound"), "\(pull.output)")
 
-            let refused = stowage.log().split(separator: "\n").filter { $0.contains("?ns=quay.io") && $0.contains("[Server] request") }
+            let refused = await stowage.logWithAccessLines().split(separator: "\n").filter { $0.contains("?ns=quay.io") && $0.contains("[Server] request") }
             #expect(refused.count >= 2 + image.blobs.count, "the tag, the manifest and every blob were asked of Stowage first:\n\(refused.joined(separator: "\n"))")
             for line in refused {
                 #expect(line.contains("status=404"), "\(line)")

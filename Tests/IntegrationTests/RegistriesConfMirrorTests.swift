@@ -22,7 +22,7 @@ import Testing
         try run("/usr/bin/skopeo", ["--registries-conf", conf, "copy", "--retry-times", "0", "--src-no-creds",
                                     "docker://\(registry)/app/oci:1.0", "dir:\(out)"])
         #expect(try Skopeo.verify(out, expecting: image.blobs.map(\.digest)) == [])
-        #expect(stowage.accessStatuses(path: "/v2/\(pathPrefix)app/oci/manifests/1.0").contains("200"), "routed by the path, without ns")
+        #expect(await stowage.accessStatuses(path: "/v2/\(pathPrefix)app/oci/manifests/1.0").contains("200"), "routed by the path, without ns")
         #expect(!stowage.log().contains("ns="))
     }
 }

@@ -1,4 +1,5 @@
 import Logging
+import Logs
 import NIOHTTP1
 
 /// One line per request, once its response has ended: method, path, what was asked of which
@@ -6,39 +7,43 @@ import NIOHTTP1
 /// the response head and to the end, the client, and whether the response was cut short.
 ///
 /// With `accessLog: true` the line is written at `info` for every request; otherwise at `debug`
-/// only. At the default level with it off, a request pays one comparison here: a line per request
-/// costs a formatted record and a locked `write` to stderr (the closing notes of issues 12 and 13
-/// measure it).
+/// only. At the default level with it off, a request pays one comparison here; with it on, a
+/// formatted line and a locked append (the closing note of issue 13 measures it). The line has
+/// the layout and format (`LogFormat`) of every other record.
 struct AccessLog: Sendable {
     let logger: Logger
     let level: Logger.Level
+    private let lines: BufferedLines
 
-    init(logger: Logger, everyRequest: Bool) {
+    init(logger: Logger, everyRequest: Bool, lines: BufferedLines = .standardError) {
         self.logger = logger
         level = everyRequest ? .info : .debug
+        self.lines = lines
     }
 
+    /// Builds the line with its fields already in key order (no dictionary, no sort) and hands it
+    /// to `BufferedLines`, which writes it with others from a queue of its own: the event loop
+    /// that ends the response never makes the system call.
     func record(_ exchange: Exchange, _ served: Served?, status: UInt, bytes: Int64, headAt: ContinuousClock.Instant, complete: Bool) {
         guard logger.logLevel <= level else { return }
         let request = exchange.request.head
-        var metadata: Logger.Metadata = [
-            "method": "\(request.method.rawValue)",
-            "path": "\(request.uri.prefix(300))",
-            "status": "\(status)",
-            "bytes": "\(bytes)",
-            "ttfbMs": "\(Self.milliseconds(headAt - exchange.started))",
-            "ms": "\(Self.milliseconds(ContinuousClock.now - exchange.started))",
-            "client": "\(exchange.client)",
-            "complete": "\(complete)",
+        var fields: [LogLine.Field] = [
+            ("bytes", "\(bytes)"), ("client", exchange.client), ("complete", complete ? "true" : "false"),
         ]
-        if let served {
-            metadata["kind"] = "\(served.kind.rawValue)"
-            metadata["result"] = "\(served.result.rawValue)"
-            if let upstream = served.upstream { metadata["upstream"] = "\(upstream)" }
-            if let repository = served.repository { metadata["repository"] = "\(repository)" }
-            if let reference = served.reference { metadata["reference"] = "\(reference)" }
-        }
-        logger.log(level: level, "request", metadata: metadata)
+        fields.reserveCapacity(13)
+        if let served { fields.append(("kind", served.kind.rawValue)) }
+        fields.append(("method", request.method.rawValue))
+        fields.append(("ms", Self.milliseconds(ContinuousClock.now - exchange.started)))
+        fields.append(("path", String(request.uri.prefix(300))))
+        if let reference = served?.reference { fields.append(("reference", reference)) }
+        if let repository = served?.repository { fields.append(("repository", repository)) }
+        if let served { fields.append(("result", served.result.rawValue)) }
+        fields.append(("status", "\(status)"))
+        fields.append(("ttfbMs", Self.milliseconds(headAt - exchange.started)))
+        if let upstream = served?.upstream { fields.append(("upstream", upstream)) }
+        let format = LogFormat.current
+        lines.append(LogLine.render(format, time: LogClock.stamp(format), level: "\(level)", label: logger.label, fields: fields,
+                                    source: "Server", message: "request"))
     }
 
     /// Milliseconds with two decimals: a hit takes well under one.

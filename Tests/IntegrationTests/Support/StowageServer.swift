@@ -74,10 +74,23 @@ final class StowageServer: Sendable {
     /// Everything Stowage logged so far.
     func log() -> String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
-    /// The statuses of the access lines (text format) of requests whose path and query were exactly `path`.
-    func accessStatuses(path: String) -> [String] {
-        log().split(separator: "\n").filter { $0.contains("[Server] request") && $0.contains(" path=\(path) ") }.compactMap { line in
-            line.split(separator: " ").first { $0.hasPrefix("status=") }.map { String($0.dropFirst("status=".count)) }
+    /// The statuses of the access lines (text format) of requests whose path and query were exactly
+    /// `path`, once there is one (access lines are written in batches, up to 50 ms late) or a second passed.
+    func accessStatuses(path: String) async -> [String] {
+        let deadline = ContinuousClock.now + .seconds(1)
+        while true {
+            let statuses = log().split(separator: "\n").filter { $0.contains("[Server] request") && $0.contains(" path=\(path) ") }.compactMap { line in
+                line.split(separator: " ").first { $0.hasPrefix("status=") }.map { String($0.dropFirst("status=".count)) }
+            }
+            if !statuses.isEmpty || ContinuousClock.now > deadline { return statuses }
+            try? await Task.sleep(for: .milliseconds(20))
         }
+    }
+
+    /// The log once the access lines of requests already answered have been written (they are
+    /// written in batches every 50 ms).
+    func logWithAccessLines() async -> String {
+        try? await Task.sleep(for: .milliseconds(150))
+        return log()
     }
 }

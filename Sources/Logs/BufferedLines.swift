@@ -1,0 +1,70 @@
+import Console
+import Dispatch
+import Glibc
+import Synchronization
+
+/// Lines appended from any thread (the event loops, for access lines) and written to a descriptor
+/// in batches by a queue of their own: an append is a copy under a lock, never a system call, so
+/// a slow reader of standard error (a pipe to journald, a terminal) never holds up a request.
+/// Written every 50 ms, and by `flush()` (at a clean stop). If more than `capacity` bytes wait,
+/// new lines are dropped and counted, and the count is written with the next batch: a log that
+/// cannot keep up loses lines, never requests. Lines reach the descriptor up to 50 ms after they
+/// were appended, so they may land after a record the handler wrote directly in that time.
+public final class BufferedLines: Sendable {
+    public static let standardError = BufferedLines(descriptor: STDERR_FILENO)
+
+    private struct Pending {
+        var bytes: [UInt8] = []
+        var dropped = 0
+    }
+
+    private let descriptor: Int32
+    private let capacity: Int
+    private let interval: Duration
+    private let pending = Mutex(Pending())
+    private let queue = DispatchQueue(label: "stowage.log-lines")
+
+    public init(descriptor: Int32, capacity: Int = 16 << 20, interval: Duration = .milliseconds(50)) {
+        self.descriptor = descriptor
+        self.capacity = capacity
+        self.interval = interval
+        scheduleWrite()
+    }
+
+    /// Adds `line` (without its newline) to the next batch, or counts it as dropped.
+    public func append(_ line: String) {
+        pending.withLock { pending in
+            guard pending.bytes.count < capacity else {
+                pending.dropped += 1
+                return
+            }
+            pending.bytes.append(contentsOf: line.utf8)
+            pending.bytes.append(UInt8(ascii: "\n"))
+        }
+    }
+
+    /// Writes what waits now, on the caller's thread (after the queue's batch in progress).
+    public func flush() {
+        queue.sync { writePending() }
+    }
+
+    /// The next batch, `interval` from now; reschedules itself while the writer exists.
+    private func scheduleWrite() {
+        let (seconds, attoseconds) = interval.components
+        let nanoseconds = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+        queue.asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [weak self] in
+            guard let self else { return }
+            writePending()
+            scheduleWrite()
+        }
+    }
+
+    private func writePending() {
+        let (bytes, dropped) = pending.withLock { pending -> ([UInt8], Int) in
+            defer { pending = Pending() }
+            return (pending.bytes, pending.dropped)
+        }
+        if !bytes.isEmpty { _ = writeAll(String(decoding: bytes, as: UTF8.self), to: descriptor) }
+        if dropped > 0 { _ = writeAll("stowage: \(dropped) log lines dropped: standard error did not keep up\n", to: descriptor) }
+    }
+}

@@ -1,8 +1,8 @@
 import Foundation
 
 extension ConfigFile {
-    /// The file with its relative paths (`storage.path`, each upstream's `passwordFile` and
-    /// `dockerConfigJSON`) made absolute against `directory`, the config file's own: a config
+    /// The file with its relative paths (`storage.path`, each upstream's `passwordFile`,
+    /// `dockerConfigJSON` and `caFile`) made absolute against `directory`, the config file's own: a config
     /// means the same files from whichever directory Stowage is started.
     func resolvingPaths(against directory: String) -> ConfigFile {
         var file = self
@@ -18,6 +18,7 @@ extension ConfigFile.Upstream {
         var upstream = self
         upstream.passwordFile = passwordFile.map { absolute($0, in: directory) }
         upstream.dockerConfigJSON = dockerConfigJSON.map { absolute($0, in: directory) }
+        upstream.caFile = caFile.map { absolute($0, in: directory) }
         return upstream
     }
 }

@@ -43,6 +43,8 @@ public struct ConfigFile: Decodable, Sendable, Equatable {
         public var passwordFile: String?
         public var passwordEnv: String?
         public var dockerConfigJSON: String?
+        /// A PEM file of CA certificates trusted for this upstream besides the system's.
+        public var caFile: String?
         public var connectTimeout: String?
         public var responseTimeout: String?
         public var readTimeout: String?

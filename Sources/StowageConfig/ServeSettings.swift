@@ -17,6 +17,8 @@ public struct ServeOverrides: Sendable {
     /// `--upstream-docker-config-json`: a dockerconfigjson file or its base64 value.
     public var upstreamDockerConfigJSON: String?
     public var upstreamPrefix: String?
+    /// `--upstream-ca-file`: CA certificates trusted for the one upstream besides the system's.
+    public var upstreamCAFile: String?
     /// `--upstream-namespace` (repeatable): registry hosts the one upstream answers for in `?ns=`.
     public var upstreamNamespaces: [String] = []
     public var connectTimeout: String?
@@ -115,6 +117,7 @@ public struct ServeSettings: Sendable {
             ("--upstream-password-file", overrides.upstreamPasswordFile != nil), ("--upstream-password-env", overrides.upstreamPasswordEnv != nil),
             ("--upstream-docker-config-json", overrides.upstreamDockerConfigJSON != nil),
             ("--upstream-prefix", overrides.upstreamPrefix != nil), ("--upstream-namespace", !overrides.upstreamNamespaces.isEmpty),
+            ("--upstream-ca-file", overrides.upstreamCAFile != nil),
         ]
         if file.upstream == nil && (file.upstreams ?? []).isEmpty && overrides.upstreamURL == nil {
             if let (flag, _) = identityFlags.first(where: \.1) {
@@ -171,6 +174,9 @@ public struct ServeSettings: Sendable {
             repositoryPrefix: prefix,
             credentials: credentials
         )
+        if let caFile = overrides.upstreamCAFile ?? upstream.caFile {
+            settings.caFile = try certificateFile(caFile, key: overrides.upstreamCAFile != nil ? "--upstream-ca-file" : "\(key).caFile")
+        }
         if let text = overrides.connectTimeout ?? upstream.connectTimeout {
             settings.connectTimeout = try duration(text, key: overrides.connectTimeout != nil ? "--connect-timeout" : "\(key).connectTimeout")
         }
@@ -217,6 +223,16 @@ public struct ServeSettings: Sendable {
         return UpstreamDefinition(settings: offline, namespaces: try namespaces(upstream.namespaces ?? [], key: "\(key).namespaces"),
                                   pathPrefix: try pathPrefix(upstream.pathPrefix, key: key), isDefault: upstream.default ?? false,
                                   tagTTL: defaultTagTTL)
+    }
+
+    /// `path`, once it is known to hold a PEM certificate: a wrong path fails at start-up, not at
+    /// the first TLS handshake.
+    private static func certificateFile(_ path: String, key: String) throws(ConfigError) -> String {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ConfigError(key: key, problem: "cannot read \(path)") }
+        guard String(decoding: data, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") else {
+            throw ConfigError(key: key, problem: "\(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----)")
+        }
+        return path
     }
 
     private static func namespaces(_ given: [String], key: String) throws(ConfigError) -> [String] {

@@ -36,6 +36,9 @@ struct CacheOptions: ParsableArguments {
     @Option(help: "Repository prefix at the upstream, e.g. proxy/my-app (upstream.repositoryPrefix).")
     var upstreamPrefix: String?
 
+    @Option(help: "PEM file of CA certificates trusted for the upstream besides the system's (upstream.caFile).")
+    var upstreamCaFile: String?
+
     @Option(help: "A dockerconfigjson file, or its base64 value, whose entry for the upstream's host gives the credentials (upstream.dockerConfigJSON).")
     var upstreamDockerConfigJson: String?
 
@@ -81,6 +84,7 @@ struct CacheOptions: ParsableArguments {
         overrides.upstreamPasswordEnv = upstreamPasswordEnv
         overrides.upstreamDockerConfigJSON = upstreamDockerConfigJson
         overrides.upstreamPrefix = upstreamPrefix
+        overrides.upstreamCAFile = upstreamCaFile
         overrides.upstreamNamespaces = upstreamNamespace
         overrides.connectTimeout = connectTimeout
         overrides.responseTimeout = responseTimeout

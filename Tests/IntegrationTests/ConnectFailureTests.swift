@@ -47,6 +47,20 @@ import Testing
         }
     }
 
+    /// An upstream behind a private CA: with its certificate as `--upstream-ca-file`, the same
+    /// self-signed upstream the test above cannot trust serves the pull.
+    @Test func anUpstreamsOwnCAFileIsTrustedBesideTheSystems() async throws {
+        let untrusted = try await FaultyUpstream.start(selfSignedTLS: true)
+        let certificate = try #require(untrusted.certificatePath)
+        let stowage = try await StowageServer.start(upstream: untrusted.url, extra: ["--upstream-ca-file", certificate])
+        defer { Task { await stowage.stop() } }
+
+        let answer = try await HTTP.get("\(stowage.url)/v2/good/app/manifests/1.0", headers: [acceptAll])
+
+        #expect(answer.status == 200, "\(answer.text)")
+        #expect(answer.header("Docker-Content-Digest") == untrusted.image("good/app").digest)
+    }
+
     /// A loopback URL whose port was just freed, so connecting to it is refused.
     static func refusedURL() -> String {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

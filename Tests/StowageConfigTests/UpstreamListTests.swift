@@ -1,3 +1,4 @@
+import Foundation
 import StowageConfig
 import Testing
 import Upstream
@@ -122,6 +123,13 @@ import Upstream
     @Test func anOfflineUpstreamNeedsANameAndNoCredentials() {
         #expect(errorKey("upstreams: [{namespaces: [docker.io]}]") == "upstreams[0].url")
         #expect(errorKey("upstreams: [{name: vendor, username: u, passwordFile: /nonexistent}]") == "upstreams[0].url")
+    }
+
+    @Test func aCAFileThatIsMissingOrHoldsNoCertificateIsRefusedAtStartUp() throws {
+        #expect(errorKey("upstream: {url: https://a.example, caFile: /nonexistent/ca.pem}") == "upstream.caFile")
+        let notPEM = FileManager.default.temporaryDirectory.appendingPathComponent("not-a-ca-\(UUID().uuidString).pem").path
+        try "hello".write(toFile: notPEM, atomically: true, encoding: .utf8)
+        #expect(errorKey("upstream: {url: https://a.example, caFile: \(notPEM)}") == "upstream.caFile")
     }
 
     @Test func upstreamAndUpstreamsTogetherAreRefused() {

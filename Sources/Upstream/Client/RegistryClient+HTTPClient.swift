@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import NIOCore
+import NIOSSL
 
 extension RegistryClient {
     /// The `HTTPClient` a `RegistryClient` needs: connect and read (idle) timeouts from `settings`,
@@ -14,7 +15,12 @@ extension RegistryClient {
     public static func makeHTTPClient(settings: UpstreamSettings, maximumConnectionsPerHost: Int = 64) -> HTTPClient {
         var pool = HTTPClient.Configuration.ConnectionPool(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maximumConnectionsPerHost)
         pool.retryConnectionEstablishment = false
+        // TLS 1.2 at least, the system's CAs, and the upstream's own CA file if it names one.
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.minimumTLSVersion = .tlsv12
+        if let caFile = settings.caFile { tls.additionalTrustRoots = [.file(caFile)] }
         let configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls,
             redirectConfiguration: .disallow,
             timeout: .init(connect: TimeAmount(settings.connectTimeout), read: TimeAmount(settings.readTimeout)),
             connectionPool: pool,

@@ -23,6 +23,9 @@ public struct UpstreamSettings: Sendable, Equatable {
     public var readTimeout: Duration
     /// When to stop trying an upstream that does not connect or answer (see `CircuitBreaker`).
     public var breaker: BreakerPolicy
+    /// A PEM file of CA certificates trusted for this upstream besides the system's (an internal
+    /// CA in front of a license proxy, say).
+    public var caFile: String?
 
     public init(
         name: String,

@@ -23,11 +23,14 @@ final class FaultyUpstream: Sendable {
 
     var url: String { "\(scheme)://127.0.0.1:\(info.port)" }
     private let scheme: String
+    /// With `selfSignedTLS`: the PEM file of its certificate (its own CA).
+    let certificatePath: String?
 
-    private init(info: Info, process: ChildProcess, scheme: String) {
+    private init(info: Info, process: ChildProcess, scheme: String, certificatePath: String?) {
         self.info = info
         self.process = process
         self.scheme = scheme
+        self.certificatePath = certificatePath
     }
 
     /// Starts the fake; `selfSignedTLS` serves it over TLS with a certificate nobody trusts.
@@ -38,7 +41,7 @@ final class FaultyUpstream: Sendable {
         let process = try ChildProcess("/usr/bin/env", ["python3"] + arguments, logPath: dir + "/faulty.log")
         guard let line = await process.readLine(timeout: .seconds(60)) else { throw HarnessError("faultyupstream.py did not start") }
         return FaultyUpstream(info: try JSONDecoder().decode(Info.self, from: Data(line.utf8)), process: process,
-                              scheme: selfSignedTLS ? "https" : "http")
+                              scheme: selfSignedTLS ? "https" : "http", certificatePath: selfSignedTLS ? dir + "/cert.pem" : nil)
     }
 
     func image(_ repository: String) -> SeededImage { info.images.named(repository) }

@@ -20,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Already built for AsyncHTTPClient; named here for the upstream's TLS settings (a private CA).
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // Request and store metrics (swift-metrics in the modules), exported in Prometheus' format by `serve`.
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Pure registry values: names, digests, references, media types, ranges, errors. No I/O.
@@ -51,6 +54,7 @@ let package = Package(
         // HTTP/1.1 front on SwiftNIO.
         .target(name: "Server", dependencies: [
             "OCI", "Logs", "Cache",
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -89,6 +93,8 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strict),

@@ -97,7 +97,8 @@ def stowage(binary, workdir, name, upstream, extra=()):
     `extra` flags; returns (process, url)."""
     storage = os.path.join(workdir, name)
     process = subprocess.Popen([binary, "serve", "--config", os.path.join(HARNESS, "empty-config.yaml"), "--listen", "127.0.0.1:0",
-                                "--storage", storage, "--upstream", upstream, "--upstream-name", "bench", *extra],
+                                "--storage", storage, "--upstream", upstream, "--upstream-name", "bench", "--metrics-listen", "127.0.0.1:0",
+                                *extra],
                                stdout=subprocess.PIPE, stderr=open(storage + ".log", "ab"), stdin=subprocess.DEVNULL, text=True)
     CHILDREN.append(process)
     line = process.stdout.readline()

@@ -11,11 +11,15 @@ public struct ManifestResult: Sendable {
     /// Set when the bytes are served stale because the upstream could not be asked;
     /// becomes a `Warning: 299` header.
     public let staleWarning: String?
+    /// Whether the bytes were fetched from the upstream for this answer (not read from the store,
+    /// even when the upstream was asked to confirm or revalidate them).
+    public let fetched: Bool
 
-    init(_ manifest: StoredManifest, staleWarning: String? = nil) {
+    init(_ manifest: StoredManifest, staleWarning: String? = nil, fetched: Bool = false) {
         digest = manifest.digest
         mediaType = manifest.mediaType
         body = manifest.body
         self.staleWarning = staleWarning
+        self.fetched = fetched
     }
 }

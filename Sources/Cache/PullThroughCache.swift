@@ -136,7 +136,7 @@ public final class PullThroughCache: RegistryContent {
             return try await revalidated(repository, tag: tag, key: key, cached: cached)
         case (_, let reference):
             store.noteMiss()
-            return ManifestResult(try await fetchManifest(repository, reference))
+            return ManifestResult(try await fetchManifest(repository, reference), fetched: true)
         }
     }
 
@@ -158,7 +158,7 @@ public final class PullThroughCache: RegistryContent {
             try await storeAccess { () throws(StoreError) in try await store.touchTag(key, digest: digest) }
             return ManifestResult(cached)
         }
-        return ManifestResult(try await fetchManifest(repository, .tag(tag)))
+        return ManifestResult(try await fetchManifest(repository, .tag(tag)), fetched: true)
     }
 
     /// A manifest cached through another repository: served here once this repository's upstream
@@ -171,7 +171,7 @@ public final class PullThroughCache: RegistryContent {
         }
         guard let manifest = try local.anyManifest(digest) else {
             store.noteMiss()  // evicted meanwhile
-            return ManifestResult(try await fetchManifest(repository, .digest(digest)))
+            return ManifestResult(try await fetchManifest(repository, .digest(digest)), fetched: true)
         }
         try await storeAccess { () throws(StoreError) in try await store.link(ContentStore.linkedByManifest(manifest), to: repository.key) }
         logger.info("upstream confirmed manifest for repository", metadata: repository.logMetadata(["digest": "\(digest)"]))

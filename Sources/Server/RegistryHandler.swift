@@ -80,7 +80,8 @@ struct RegistryHandler: Sendable {
                     return .later { [cache, served] in
                         await answer(request, served) { () async throws(RegistryError) in
                             let manifest = try await cache.manifest(pending)
-                            return try manifestResponse(manifest, request).served(served.answered(manifest.staleWarning == nil ? .miss : .stale))
+                            let result: Served.Result = manifest.staleWarning != nil ? .stale : manifest.fetched ? .miss : .hit
+                            return try manifestResponse(manifest, request).served(served.answered(result))
                         }
                     }
                 }
@@ -93,7 +94,7 @@ struct RegistryHandler: Sendable {
                 case .pending(let pending):
                     return .later { [cache, served] in
                         await answer(request, served) { () async throws(RegistryError) in
-                            blobHead(digest, size: try await cache.blobSize(pending)).served(served.answered(.miss))
+                            blobHead(digest, size: try await cache.blobSize(pending)).served(served.answered(pending.isCachedElsewhere ? .hit : .miss))
                         }
                     }
                 }
@@ -107,8 +108,12 @@ struct RegistryHandler: Sendable {
                     return .later { [cache, served] in
                         await answer(request, served) { () async throws(RegistryError) in
                             let result = try await cache.blob(pending)
-                            let joined = if case .fetching(let inFlight) = result { inFlight.joined } else { false }
-                            return blob(result, digest, range: request.range).served(served.answered(joined ? .coalesced : .miss))
+                            let answered: Served.Result = switch result {
+                            case .stored: .hit  // cached through another repository, confirmed by this one's upstream
+                            case .fetching(let inFlight): inFlight.joined ? .coalesced : .miss
+                            case .passThrough: .miss
+                            }
+                            return blob(result, digest, range: request.range).served(served.answered(answered))
                         }
                     }
                 }

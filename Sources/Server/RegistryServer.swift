@@ -17,14 +17,15 @@ public final class RegistryServer: Sendable {
     private let limits: ConnectionLimits
     private let logger: Logger
 
-    private let accessLog: AccessLog
+    private let recorder: RequestRecorder
 
     /// `accessLogEveryRequest`: an access line for every request at `info` (`accessLog: true`);
-    /// otherwise at `debug` only.
+    /// otherwise at `debug` only. Request metrics go to the process's swift-metrics factory, which
+    /// must be bootstrapped first (they are created here).
     public init(cache: PullThroughCache, health: ServerHealth, group: any EventLoopGroup, limits: ConnectionLimits, logger: Logger,
                 accessLogEveryRequest: Bool = false) {
         self.handler = RegistryHandler(cache: cache, health: health)
-        accessLog = AccessLog(logger: logger, everyRequest: accessLogEveryRequest)
+        recorder = RequestRecorder(accessLog: AccessLog(logger: logger, everyRequest: accessLogEveryRequest), metrics: RequestMetrics())
         self.group = group
         self.limits = limits
         self.logger = logger
@@ -36,7 +37,7 @@ public final class RegistryServer: Sendable {
     public func run(host: String, port: Int, onBound: @Sendable (SocketAddress) -> Void = { _ in }) async throws {
         let connections = OpenConnections(maximum: limits.maxConnections, logger: logger)
         let (handler, limits, logger) = (self.handler, self.limits, self.logger)
-        let writer = ResponseWriter(accessLog: accessLog)
+        let writer = ResponseWriter(recorder: recorder)
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)  // capped by net.core.somaxconn
             .serverChannelOption(.maxMessagesPerRead, value: 64)

@@ -11,6 +11,12 @@ public struct ConfigFile: Decodable, Sendable, Equatable {
     public var upstream: Upstream?
     public var upstreams: [Upstream]?
     public var connections: Connections?
+    public var metrics: Metrics?
+
+    public struct Metrics: Decodable, Sendable, Equatable {
+        /// `HOST:PORT` of the metrics listener, or `off`.
+        public var listen: String?
+    }
 
     public struct Connections: Decodable, Sendable, Equatable {
         public var idleTimeout: String?

@@ -35,7 +35,8 @@ public enum ConfigLoader {
 
     /// Allowed keys per mapping path; `""` is the top level.
     private static let knownKeys: [String: Set<String>] = [
-        "": ["listen", "logLevel", "logFormat", "accessLog", "storage", "upstream", "upstreams", "connections"],
+        "": ["listen", "logLevel", "logFormat", "accessLog", "storage", "upstream", "upstreams", "connections", "metrics"],
+        "metrics": ["listen"],
         "connections": ["idleTimeout", "requestHeadTimeout", "maxConnections", "drainDelay", "drainTimeout", "shutdownGrace"],
         "storage": ["path", "maxSize", "minFreeSpace"],
         "upstream": ["name", "url", "namespaces", "pathPrefix", "default", "repositoryPrefix", "username", "password", "passwordFile", "passwordEnv",

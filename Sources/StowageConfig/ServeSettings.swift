@@ -9,6 +9,7 @@ public struct ServeOverrides: Sendable {
     public var logLevel: String?
     public var logFormat: String?
     public var accessLog: Bool?
+    public var metricsListen: String?
     public var upstreamURL: String?
     public var upstreamName: String?
     public var upstreamUsername: String?
@@ -61,6 +62,8 @@ public struct ServeSettings: Sendable {
     public var logFormat: String
     /// An access line for every request at `info`; otherwise at `debug` only.
     public var accessLog: Bool
+    /// Where `/metrics` (and the probes) are served; nil: `metrics.listen: off`.
+    public var metricsListen: (host: String, port: Int)?
     /// In the order configured; names and namespaces unique, at most one default. Empty when
     /// none is configured: Stowage then serves what its store holds (an imported air-gap bundle).
     public var upstreams: [UpstreamDefinition]
@@ -69,6 +72,7 @@ public struct ServeSettings: Sendable {
     public var minFreeBytes: Int64
 
     public static let defaultListen = "127.0.0.1:5000"
+    public static let defaultMetricsListen = "127.0.0.1:5001"
     public static let defaultTagTTL: Duration = .seconds(60)
     public static let defaultMinFreeBytes: Int64 = 256 << 20
     public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
@@ -92,6 +96,9 @@ public struct ServeSettings: Sendable {
 
         let upstreams = try resolveUpstreams(file: file, overrides: overrides, environment: environment)
         let connections = try ConnectionSettings.resolve(file: file.connections, overrides: overrides)
+        let metricsText = overrides.metricsListen ?? file.metrics?.listen ?? defaultMetricsListen
+        let metricsListen = metricsText == "off"
+            ? nil : try parseListen(metricsText, key: overrides.metricsListen != nil ? "--metrics-listen" : "metrics.listen")
         var minFreeBytes = defaultMinFreeBytes
         if let text = overrides.minFreeSpace ?? file.storage?.minFreeSpace {
             guard let bytes = ByteSizeText.parse(text) else {
@@ -101,7 +108,7 @@ public struct ServeSettings: Sendable {
             minFreeBytes = bytes
         }
         return ServeSettings(listenHost: host, listenPort: port, storage: storage, logLevel: logLevel, logFormat: logFormat,
-                             accessLog: overrides.accessLog ?? file.accessLog ?? false, upstreams: upstreams,
+                             accessLog: overrides.accessLog ?? file.accessLog ?? false, metricsListen: metricsListen, upstreams: upstreams,
                              connections: connections, minFreeBytes: minFreeBytes)
     }
 

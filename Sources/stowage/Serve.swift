@@ -5,6 +5,8 @@ import Dispatch
 import Foundation
 import Logging
 import Logs
+import Prometheus
+import Metrics
 import NIOCore
 import NIOPosix
 import Runtime
@@ -43,6 +45,9 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Write an access line for every request at info level (accessLog: true); otherwise they are written at debug.")
     var accessLog = false
 
+    @Option(help: "Address of the metrics listener (/metrics and the health probes), HOST:PORT or off (metrics.listen).")
+    var metricsListen: String?
+
     @OptionGroup var options: CacheOptions
 
     func run() async throws {
@@ -56,6 +61,7 @@ struct Serve: AsyncParsableCommand {
         overrides.drainTimeout = drainTimeout
         overrides.minFreeSpace = minFreeSpace
         if accessLog { overrides.accessLog = true }
+        overrides.metricsListen = metricsListen
         do {
             settings = try options.settings(serving: overrides)
         } catch {
@@ -81,6 +87,22 @@ struct Serve: AsyncParsableCommand {
             drainTimeout: settings.connections.drainTimeout)
         let health = ServerHealth(storagePath: settings.storage.absolutePath, minimumFreeBytes: settings.minFreeBytes)
         health.record(ServerHealth.DiskSample.of(settings.storage.absolutePath))
+        // Before anything creates a metric: the handles are made by the factory bootstrapped here.
+        let metrics = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
+        var metricsChannel: (any Channel)?
+        if let listen = settings.metricsListen {
+            do {
+                metricsChannel = try await MetricsServer(health: health, group: MultiThreadedEventLoopGroup.singleton, logger: logger) {
+                    metrics.emitToBuffer()
+                }.bind(host: listen.host, port: listen.port)
+            } catch {
+                await opened.close()
+                write("stowage: cannot serve metrics on \(listen.host):\(listen.port): \(error)\n", to: .error)
+                throw ExitCode(1)
+            }
+        }
+        let metricsText = metricsChannel?.localAddress.map { ", metrics http://\($0.ipAddress ?? "?"):\($0.port ?? 0)/metrics" } ?? ""
         let server = RegistryServer(cache: cache, health: health, group: MultiThreadedEventLoopGroup.singleton, limits: limits, logger: logger,
                                     accessLogEveryRequest: settings.accessLog)
         let budget = settings.storage.maxBytes.map { " of \(Formatting.bytes($0))" } ?? ", no size limit"
@@ -102,13 +124,14 @@ struct Serve: AsyncParsableCommand {
 
         let serving = Task {
             try await server.run(host: settings.listenHost, port: settings.listenPort) { address in
-                let line = "stowage: serving on http://\(address.ipAddress ?? settings.listenHost):\(address.port ?? settings.listenPort) (\(upstreamText), storage \(settings.storage.absolutePath)\(budget))\n"
+                let line = "stowage: serving on http://\(address.ipAddress ?? settings.listenHost):\(address.port ?? settings.listenPort) (\(upstreamText), storage \(settings.storage.absolutePath)\(budget)\(metricsText))\n"
                 // A reader that has gone (a closed pipe) is no reason to stop serving.
                 write(line, to: .output)
             }
         }
         let flushing = Task { [logger] in await Self.flushAccesses(store, logger: logger) }
         let sampling = Task { await health.sampleDisk() }
+        let storeGauges = Task { [logger] in await StoreGauges(budget: settings.storage.maxBytes).sample(store, logger: logger) }
         let drain = Drain(health: health, delay: settings.connections.drainDelay, timeout: settings.connections.drainTimeout, logger: logger) {
             serving.cancel()
         }
@@ -126,6 +149,8 @@ struct Serve: AsyncParsableCommand {
         }
         flushing.cancel()
         sampling.cancel()
+        storeGauges.cancel()
+        try? await metricsChannel?.close()
         BufferedLines.standardError.flush()
         await opened.close()
         if let failure {

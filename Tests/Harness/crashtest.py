@@ -167,7 +167,7 @@ class Stowage:
         self.process = subprocess.Popen(
             [binary, "serve", "--config", EMPTY_CONFIG, "--listen", "127.0.0.1:0",
              "--storage", os.path.join(workdir, "storage"), "--upstream", upstream,
-             "--upstream-name", "crash", "--log-level", "info"],
+             "--upstream-name", "crash", "--log-level", "info", "--metrics-listen", "127.0.0.1:0"],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self.log, preexec_fn=die_with_parent)
         children.append(("stowage", self.process))
         line = read_first_line(self.process.stdout, STARTUP_SECONDS, copy_to=self.log)

@@ -5,5 +5,5 @@ import OCI
 public struct PendingBlob: Sendable {
     let repository: CacheRepository
     let digest: Digest
-    let isCachedElsewhere: Bool
+    public let isCachedElsewhere: Bool
 }

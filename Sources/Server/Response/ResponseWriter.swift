@@ -5,15 +5,15 @@ import NIOHTTP1
 
 /// The only code that turns a `Response` into HTTP parts: a head, then bytes, a file region (a hit,
 /// sent with sendfile), a download in flight followed as it lands, or a verified pass-through;
-/// then the end. It owns the lifetime of the blob files and leases it sends, the access log line,
-/// and whether the connection may serve another request.
+/// then the end. It owns the lifetime of the blob files and leases it sends, the access line and
+/// metrics of each response (`RequestRecorder`), and whether the connection may serve another request.
 ///
 /// Bodies in hand (none, bytes, a file) are written in one trip on the event loop (`write`);
 /// streamed bodies (`stream`) from the request's task, each part written on the event loop and
 /// awaited before the next, so the client's pace sets the download's (back-pressure) and a file
 /// is closed only once sendfile is done with it.
 struct ResponseWriter: Sendable {
-    let accessLog: AccessLog
+    let recorder: RequestRecorder
 
     /// How a response ended: bytes of body handed to the socket, and whether the connection may
     /// serve another request.
@@ -47,12 +47,12 @@ struct ResponseWriter: Sendable {
             preconditionFailure("a streamed body is sent with stream(_:for:on:)")
         }
         let (status, served) = (response.status.code, response.served)
-        context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).assumeIsolated().whenComplete { [accessLog] result in
+        context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).assumeIsolated().whenComplete { [recorder] result in
             // The file is closed and the blob's lease ended only once sendfile is done with it.
             try? sent?.file.close()
             sent?.blob.release()
             let complete = (try? result.get()) != nil
-            accessLog.record(exchange, served, status: status, bytes: bytes, headAt: headAt, complete: complete)
+            recorder.record(exchange, served, status: status, bytes: bytes, headAt: headAt, complete: complete)
             ended(Outcome(bytes: bytes, reusable: keepAlive && complete))
         }
     }
@@ -87,11 +87,11 @@ struct ResponseWriter: Sendable {
                 preconditionFailure("a body in hand is sent with write(_:for:context:ended:)")
             }
             try await channel.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
-            accessLog.record(exchange, response.served, status: response.status.code, bytes: bytes, headAt: headAt, complete: true)
+            recorder.record(exchange, response.served, status: response.status.code, bytes: bytes, headAt: headAt, complete: true)
             return Outcome(bytes: bytes, reusable: keepAlive)
         } catch {
             channel.close(promise: nil)
-            accessLog.record(exchange, response.served, status: response.status.code, bytes: bytes, headAt: headAt, complete: false)
+            recorder.record(exchange, response.served, status: response.status.code, bytes: bytes, headAt: headAt, complete: false)
             return Outcome(bytes: bytes, reusable: false)
         }
     }

@@ -4,18 +4,18 @@ import Cache
 /// repository, and whether the cache had it. Set where the answer is decided (`RegistryHandler`),
 /// read where the response ends (`AccessLog`).
 struct Served: Sendable {
-    enum Kind: String, Sendable {
+    enum Kind: String, Sendable, CaseIterable {
         case manifest, blob, blobHead = "blob-head", tags, catalog, base, health
         /// A request no route matched, or refused before routing (a push verb, a bad name).
         case unrouted
     }
 
-    enum Result: String, Sendable {
+    enum Result: String, Sendable, CaseIterable {
         /// Answered by Stowage itself: `/v2/`, a health probe.
         case local
-        /// Answered from the store without asking the upstream.
+        /// Answered from the store (after the upstream confirmed or revalidated it, when it had to).
         case hit
-        /// Asked of the upstream (fetched, confirmed or revalidated).
+        /// Fetched from the upstream for this request.
         case miss
         /// A cached tag or tag list served because the upstream could not answer.
         case stale

@@ -5,15 +5,18 @@ final class StowageServer: Sendable {
     let url: String
     let port: Int
     let storage: String
+    /// `http://127.0.0.1:P/metrics`, from the start-up line (nil with `--metrics-listen off`).
+    let metricsURL: String?
     private let process: ChildProcess
 
     var pid: Int32 { process.pid }
     var logPath: String { process.logPath }
 
-    private init(url: String, port: Int, storage: String, process: ChildProcess) {
+    private init(url: String, port: Int, storage: String, metricsURL: String?, process: ChildProcess) {
         self.url = url
         self.port = port
         self.storage = storage
+        self.metricsURL = metricsURL
         self.process = process
     }
 
@@ -40,14 +43,17 @@ final class StowageServer: Sendable {
     private static func launch(_ arguments: [String], storage: String?, environment: [String: String]) async throws -> StowageServer {
         let storage = storage ?? Paths.temporaryDirectory("storage")
         // No drain delay (5 s by default): every test stops its server; one that tests the delay sets it.
-        let common = ["serve", "--listen", "127.0.0.1:0", "--storage", storage, "--log-level", "debug", "--drain-delay", "0s"]
+        // Metrics on a free port too: tests run many servers at once.
+        let common = ["serve", "--listen", "127.0.0.1:0", "--storage", storage, "--log-level", "debug", "--drain-delay", "0s",
+                      "--metrics-listen", "127.0.0.1:0"]
         let process = try ChildProcess(Paths.stowage, common + arguments, logPath: storage + ".stowage.log", environment: environment)
         guard let line = await process.readLine(timeout: .seconds(30)), let range = line.range(of: "http://") else {
             throw HarnessError("stowage did not start; see \(storage).stowage.log")
         }
         let url = String(line[range.lowerBound...].prefix { $0 != " " })
         guard let port = Int(url.split(separator: ":").last ?? "") else { throw HarnessError("no port in \(line)") }
-        return StowageServer(url: url, port: port, storage: storage, process: process)
+        let metricsURL = line.range(of: "metrics http://").map { String(line[line.index($0.lowerBound, offsetBy: "metrics ".count)...].prefix { $0 != ")" && $0 != " " }) }
+        return StowageServer(url: url, port: port, storage: storage, metricsURL: metricsURL, process: process)
     }
 
     /// `host:port`, as clients name the registry.

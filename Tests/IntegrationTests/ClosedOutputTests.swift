@@ -22,8 +22,8 @@ import Testing
     @Test func serveWhoseStdoutIsAClosedPipeKeepsServing() async throws {
         let storage = Paths.temporaryDirectory("closed-pipe-serve")
         let log = storage + ".stowage.log"
-        let server = try ClosedStdout.start(["serve", "--listen", "127.0.0.1:0", "--storage", storage, "--log-level", "debug",
-                                             "--config", Paths.harness + "/empty-config.yaml"], log: log)
+        let server = try ClosedStdout.start(["serve", "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0", "--storage", storage,
+                                             "--log-level", "debug", "--config", Paths.harness + "/empty-config.yaml"], log: log)
         defer { server.terminate(); server.waitUntilExit() }
 
         let port = try await ClosedStdout.listeningPort(in: log)
@@ -73,7 +73,8 @@ enum ClosedStdout {
     static func listeningPort(in log: String) async throws -> Int {
         for _ in 0..<300 {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-            if let line = text.split(separator: "\n").first(where: { $0.contains("listening") }),
+            // The pull API's listener (the metrics listener logs "metrics listening").
+            if let line = text.split(separator: "\n").first(where: { $0.hasSuffix("[Server] listening") }),
                let range = line.range(of: "127.0.0.1:"), let port = Int(line[range.upperBound...].prefix { $0.isNumber }) {
                 return port
             }

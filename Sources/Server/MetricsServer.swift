@@ -64,7 +64,8 @@ final class MetricsHandler: ChannelInboundHandler {
     }
 
     private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
-        let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        let parts = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let path = parts.first.map(String.init) ?? head.uri
         let (status, contentType, body): (HTTPResponseStatus, String, [UInt8])
         if head.method != .GET && head.method != .HEAD {
             (status, contentType, body) = (.methodNotAllowed, "text/plain; charset=utf-8", Array("GET or HEAD\n".utf8))
@@ -72,9 +73,8 @@ final class MetricsHandler: ChannelInboundHandler {
             (status, contentType, body) = (.ok, "text/plain; version=0.0.4; charset=utf-8", exposition())
         } else if let probe = HealthProbe(rawValue: String(path.dropFirst())), path.hasPrefix("/") {
             let report = health.report(probe)
-            let verbose = head.uri.contains("?verbose") || head.uri.contains("&verbose")
-            (status, contentType, body) = (report.passed ? .ok : .serviceUnavailable, verbose ? "application/json" : "text/plain; charset=utf-8",
-                                           Array((verbose ? report.json : report.text).utf8))
+            let rendered = report.body(verbose: HealthReport.isVerbose(parts.count > 1 ? parts[1] : nil))
+            (status, contentType, body) = (report.passed ? .ok : .serviceUnavailable, rendered.contentType, rendered.bytes)
         } else {
             (status, contentType, body) = (.notFound, "text/plain; charset=utf-8", Array("not found: /metrics, /livez, /readyz, /startupz\n".utf8))
         }

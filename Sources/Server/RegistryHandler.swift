@@ -47,8 +47,8 @@ struct RegistryHandler: Sendable {
             case .base:
                 return .now(base(isHead: request.isHead).served(served))
             case .health(let probe):
-                return .now(healthResponse(health.report(probe), verbose: request.query?.split(separator: "&").contains("verbose") ?? false,
-                                           isHead: request.isHead).served(served))
+                return .now(healthResponse(health.report(probe), verbose: HealthReport.isVerbose(request.query), isHead: request.isHead)
+                    .served(served))
             case .catalog:
                 let pagination = try Pagination.parse(request.query.map(String.init)).get()
                 return .later { [cache, served] in
@@ -127,12 +127,10 @@ struct RegistryHandler: Sendable {
 
     /// 200 or 503 with the report: a line of text, or JSON with `?verbose`; never cached.
     private func healthResponse(_ report: HealthReport, verbose: Bool, isHead: Bool) -> Response {
-        let body = Array((verbose ? report.json : report.text).utf8)
-        let headers: HTTPHeaders = [
-            "Content-Type": verbose ? "application/json" : "text/plain; charset=utf-8", "Content-Length": "\(body.count)",
-            "Cache-Control": "no-store",
-        ]
-        return Response(status: report.passed ? .ok : .serviceUnavailable, headers: headers, body: isHead ? .none : .buffer(ByteBuffer(bytes: body)))
+        let body = report.body(verbose: verbose)
+        let headers: HTTPHeaders = ["Content-Type": body.contentType, "Content-Length": "\(body.bytes.count)", "Cache-Control": "no-store"]
+        return Response(status: report.passed ? .ok : .serviceUnavailable, headers: headers,
+                        body: isHead ? .none : .buffer(ByteBuffer(bytes: body.bytes)))
     }
 
     /// The response `work` makes, or the error it throws as a response (`failed`).

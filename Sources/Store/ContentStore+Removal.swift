@@ -119,7 +119,8 @@ extension ContentStore {
                 files.append(digest)
             }
         }
-        if try linkedDigests(of: repository, txn).isEmpty, try self.tags(of: repository, txn).isEmpty {
+        // What the repository keeps follows from what it had and what went: no second read of the tables.
+        if removedTags.count == tags.count, Set(linked).isSubset(of: dropped) {
             _ = try txn.delete(repository.bytes, in: databases.repositories)
         }
         return .success((report, files))

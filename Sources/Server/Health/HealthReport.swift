@@ -41,6 +41,17 @@ public struct HealthReport: Sendable, Equatable {
         checks.first { !$0.passed }.map { "\(probe.rawValue) failed: \($0.name): \($0.detail)\n" } ?? "ok\n"
     }
 
+    /// Whether a probe's query (`a=1&verbose`) asks for the JSON body.
+    public static func isVerbose(_ query: Substring?) -> Bool {
+        query?.split(separator: "&").contains("verbose") ?? false
+    }
+
+    /// The body and its media type: a line of text, or JSON when `verbose`. The one rendering of a
+    /// probe's answer, for both listeners.
+    public func body(verbose: Bool) -> (contentType: String, bytes: [UInt8]) {
+        verbose ? ("application/json", Array(json.utf8)) : ("text/plain; charset=utf-8", Array(text.utf8))
+    }
+
     /// The `?verbose` body: `{"probe":"readyz","status":"ok","checks":[{"name":…,"passed":…,"detail":…}]}`.
     public var json: String {
         let checks = checks.map { #"{"name":"\#(jsonEscaped($0.name))","passed":\#($0.passed),"detail":"\#(jsonEscaped($0.detail))"}"# }

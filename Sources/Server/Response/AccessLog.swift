@@ -1,3 +1,4 @@
+import Cache
 import Logging
 import Logs
 import NIOHTTP1
@@ -36,11 +37,11 @@ struct AccessLog: Sendable {
         fields.append(("ms", Self.milliseconds(ContinuousClock.now - exchange.started)))
         fields.append(("path", String(request.uri.prefix(300))))
         if let reference = served?.reference { fields.append(("reference", reference)) }
-        if let repository = served?.repository { fields.append(("repository", repository)) }
+        if let repository = served?.repository { fields.append(("repository", repository.sentName)) }
         if let served { fields.append(("result", served.result.rawValue)) }
         fields.append(("status", "\(status)"))
         fields.append(("ttfbMs", Self.milliseconds(headAt - exchange.started)))
-        if let upstream = served?.upstream { fields.append(("upstream", upstream)) }
+        if let repository = served?.repository { fields.append(("upstream", repository.upstream.name)) }
         let format = LogFormat.current
         lines.append(LogLine.render(format, time: LogClock.stamp(format), level: "\(level)", label: logger.label, fields: fields,
                                     source: "Server", message: "request"))

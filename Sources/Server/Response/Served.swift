@@ -29,9 +29,10 @@ struct Served: Sendable {
 
     var kind: Kind
     var result: Result
-    var upstream: String?
-    /// The repository as sent to the upstream (after routing and its repository prefix).
-    var repository: String?
+    /// The repository the request was routed to. Its names (the upstream's, the repository's as
+    /// sent there) are made only when an access line is written: not on every hit.
+    var repository: CacheRepository?
+    /// The tag or digest asked for (its stored text, no copy).
     var reference: String?
 }
 
@@ -45,8 +46,7 @@ extension Served {
 
     /// Names the repository the request was routed to.
     mutating func note(_ repository: CacheRepository, reference: String? = nil) {
-        upstream = repository.upstream.name
-        self.repository = repository.sentName
+        self.repository = repository
         self.reference = reference
     }
 }

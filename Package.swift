@@ -18,11 +18,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        // Already built for AsyncHTTPClient; named here for the upstream's TLS settings (a private CA).
+        // Already built for AsyncHTTPClient; named here for the listener's TLS and the upstream's private CA.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // Request and store metrics (swift-metrics in the modules), exported in Prometheus' format by `serve`.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // bcrypt only (its C core and one Swift file are built, nothing else of hummingbird): the hash
+        // every htpasswd tool writes, for client authentication.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         // Pure registry values: names, digests, references, media types, ranges, errors. No I/O.
@@ -44,25 +47,34 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
         ], swiftSettings: strict),
         // Pull-through core in registry terms.
         .target(name: "Cache", dependencies: [
             "OCI", "Store", "Upstream",
+            .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["Content/README.md"], swiftSettings: strict),
         // HTTP/1.1 front on SwiftNIO.
         .target(name: "Server", dependencies: [
-            "OCI", "Logs", "Cache",
+            "OCI", "Logs", "Cache", "Access",
             .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], exclude: ["README.md"], swiftSettings: strict),
+        // Who may read what: htpasswd users (bcrypt), Basic credentials, per-repository rules. No sockets.
+        .target(name: "Access", dependencies: [
+            "OCI", "COpenSSL",
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ], swiftSettings: strict),
         // YAML file + flags -> validated settings.
         .target(name: "StowageConfig", dependencies: [
-            "OCI", "Upstream",
+            "OCI", "Upstream", "Access",
             .product(name: "Yams", package: "Yams"),
         ], swiftSettings: strict),
         // Image references found in rendered Kubernetes manifests (`stowage images`).
@@ -89,7 +101,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         .executableTarget(name: "stowage", dependencies: [
-            "OCI", "Store", "Upstream", "Cache", "Server", "StowageConfig", "Workloads", "OCILayout", "Console", "AirGap", "Runtime", "Logs",
+            "OCI", "Store", "Upstream", "Cache", "Server", "StowageConfig", "Workloads", "OCILayout", "Console", "AirGap", "Runtime", "Logs", "Access",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
@@ -114,6 +126,7 @@ let package = Package(
             "Store", "OCI",
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: strict),
+        .testTarget(name: "AccessTests", dependencies: ["Access", "OCI"], swiftSettings: strict),
         .testTarget(name: "UpstreamTests", dependencies: ["Upstream", "OCI"], swiftSettings: strict),
         .testTarget(name: "CacheTests", dependencies: [
             "Cache", "OCI", "Store", "Upstream",
@@ -128,7 +141,7 @@ let package = Package(
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
-        .testTarget(name: "StowageConfigTests", dependencies: ["StowageConfig", "Upstream"], swiftSettings: strict),
+        .testTarget(name: "StowageConfigTests", dependencies: ["StowageConfig", "Upstream", "Access"], swiftSettings: strict),
         .testTarget(name: "WorkloadsTests", dependencies: ["Workloads", "OCI"], swiftSettings: strict),
         .testTarget(name: "OCILayoutTests", dependencies: ["OCILayout", "OCI"], swiftSettings: strict),
         .testTarget(name: "ConsoleTests", dependencies: ["Console"], swiftSettings: strict),

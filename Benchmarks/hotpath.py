@@ -7,15 +7,36 @@ Starts on loopback: Debian's `docker-registry` as the upstream (seeded with gene
 nginx serving the same manifest and blob files as static files. Then measures, in this order:
 
   manifest GET by digest and by tag      wrk, 64 connections, req/s and p99 (tag inside Stowage's TTL)
-  blob HEAD                              wrk, 64 connections
+  blob HEAD                              ab, 64 keep-alive connections
   warm 1 GiB GET, 1 and 8 clients        curl, aggregate MB/s and server CPU-seconds per GiB
+  the same over TLS                      manifest GET by digest and warm 1 GiB GETs, Stowage and nginx (--skip-tls)
+  metrics and access log overhead        manifest GET by digest and blob HEAD req/s, on against off (--skip-overhead)
   32 concurrent cold GETs of 256 MiB     upstream GETs and bytes, every client's bytes hashed, peak RSS
   one cold image pull (skopeo)           upstream bytes against the image size, time against the upstream
 
-and prints one table with the ratios. For the small responses it also runs `nio-baseline` (built
-beside `stowage`): a bare SwiftNIO server with Stowage's HTTP pipeline and a fixed answer, the
-floor under Stowage's hit path on this stack. Needs: docker-registry, nginx, wrk, curl, skopeo (Debian).
-Every server listens on 127.0.0.1; everything started is stopped at the end.
+and prints one table with the ratios, then a small one for the overhead. For the small responses it
+also runs `nio-baseline` (built beside `stowage`): a bare SwiftNIO server with Stowage's HTTP pipeline
+and a fixed answer, the floor under Stowage's hit path on this stack.
+
+Stowage runs on its defaults: log level info, the metrics listener on 127.0.0.1:0 (metrics recorded),
+no access log (access lines at debug, so not written); `--stowage-flag` adds flags to every start.
+
+TLS: a throwaway CA and a server certificate for 127.0.0.1 and localhost (ECDSA P-256, made with the
+openssl CLI under the workdir). The plain warm Stowage is stopped (one process per store) and
+`stowage serve --tls-certificate --tls-key` started on the same warm store; a second nginx serves the
+same files with `listen ... ssl` and the same certificate (TLSv1.2 and 1.3, default ciphers, default
+session cache, keep-alive and sendfile as the plain one). wrk (no verification) and curl
+(`--cacert`, HTTP/1.1) are the clients; the cipher each server picks is logged. A `stowage` without
+the flags is logged and the rows skipped.
+
+Overhead: on the same warm store, one at a time, Stowage with `--access-log` and the metrics listener
+on 127.0.0.1:0 ("on": the defaults plus access lines at info, written to the store's log file) and
+with `--metrics-listen off` and no access log ("off"), started alternately on, off, on, off; each
+figure is the mean of its two runs, each round's ratio is logged. Stowage instances started after
+the first get `--drain-delay 0s` so that stopping them doesn't wait (nothing on the request path).
+
+Needs: docker-registry, nginx, wrk, ab, curl, openssl, skopeo (Debian). Every server listens on
+127.0.0.1; everything started is stopped at the end.
 """
 import argparse
 import concurrent.futures
@@ -23,9 +44,11 @@ import hashlib
 import json
 import os
 import re
+import select
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -41,6 +64,7 @@ import imagegen  # noqa: E402
 
 ACCEPT = "application/vnd.oci.image.manifest.v1+json"
 CHILDREN = []
+RESTARTED = ["--drain-delay", "0s"]  # for a Stowage stopped mid-run: SIGTERM then exits at once
 
 
 def log(message):
@@ -53,11 +77,11 @@ def free_port():
         return probe.getsockname()[1]
 
 
-def wait_for(url, seconds=30):
+def wait_for(url, seconds=30, context=None):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(url, timeout=2).read()
+            urllib.request.urlopen(url, timeout=2, context=context).read()
             return
         except urllib.error.HTTPError:
             return
@@ -92,20 +116,48 @@ def registry(workdir, name, proxy=None):
     return process, url, os.path.join(workdir, name, "registry.log")
 
 
-def stowage(binary, workdir, name, upstream, extra=()):
-    """A release `stowage serve` with its own storage, on its defaults (log level included) but for
-    `extra` flags; returns (process, url)."""
+def stowage(binary, workdir, name, upstream, extra=(), metrics="127.0.0.1:0", required=True):
+    """A release `stowage serve` on the storage `name` (one process per storage at a time), on its
+    defaults (log level included) but for `extra` flags and the metrics listener `metrics` (or off);
+    returns (process, url, storage): url http:// or https://. If it does not start: exits, or when
+    not `required` logs why and returns None."""
     storage = os.path.join(workdir, name)
-    process = subprocess.Popen([binary, "serve", "--config", os.path.join(HARNESS, "empty-config.yaml"), "--listen", "127.0.0.1:0",
-                                "--storage", storage, "--upstream", upstream, "--upstream-name", "bench", "--metrics-listen", "127.0.0.1:0",
-                                *extra],
-                               stdout=subprocess.PIPE, stderr=open(storage + ".log", "ab"), stdin=subprocess.DEVNULL, text=True)
+    with open(storage + ".log", "ab") as errors:
+        process = subprocess.Popen([binary, "serve", "--config", os.path.join(HARNESS, "empty-config.yaml"), "--listen", "127.0.0.1:0",
+                                    "--storage", storage, "--upstream", upstream, "--upstream-name", "bench", "--metrics-listen", metrics,
+                                    *extra],
+                                   stdout=subprocess.PIPE, stderr=errors, stdin=subprocess.DEVNULL, text=True)
     CHILDREN.append(process)
-    line = process.stdout.readline()
-    match = re.search(r"http://[\d.]+:\d+", line)
-    if not match:
-        raise SystemExit(f"hotpath: stowage did not start: {line!r}")
-    return process, match.group(0), storage
+    line = first_line(process)
+    match = re.search(r"https?://[\d.]+:\d+", line)
+    if match:
+        return process, match.group(0), storage
+    stop(process)
+    with open(storage + ".log", "rb") as errors:
+        errors.seek(max(0, os.path.getsize(storage + ".log") - 4096))
+        lines = errors.read().decode(errors="replace").splitlines() or [""]
+    said = next((line for line in reversed(lines) if re.match(r"(Error|stowage):", line)), lines[-1]).strip()
+    if required:
+        raise SystemExit(f"hotpath: stowage did not start: {line!r} {said}")
+    log(f"stowage {' '.join(extra)} did not start: {said or line!r}")
+    return None
+
+
+def first_line(process, seconds=120):
+    """The first line `process` writes to its stdout; "" if it exits or writes none within `seconds`."""
+    ready, _, _ = select.select([process.stdout], [], [], seconds)
+    return process.stdout.readline() if ready else ""
+
+
+def stop(process, seconds=30):
+    """SIGTERM, then SIGKILL after `seconds`: a server stopped mid-run, e.g. to free its store."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=seconds)
 
 
 def nio_baseline(binary, path, digest):
@@ -119,10 +171,13 @@ def nio_baseline(binary, path, digest):
     return match.group(0)
 
 
-def nginx(workdir, docroot):
+def nginx(workdir, docroot, tls=None):
+    """nginx serving `docroot`; over TLS when `tls` is (CA, certificate, key): same settings but for
+    `ssl` on the listener, the certificate, and TLSv1.2 and 1.3 (default ciphers and session cache)."""
     port = free_port()
-    prefix = os.path.join(workdir, "nginx")
+    prefix = os.path.join(workdir, "nginx-tls" if tls else "nginx")
     os.makedirs(prefix, exist_ok=True)
+    secure = f"ssl_certificate {tls[1]}; ssl_certificate_key {tls[2]}; ssl_protocols TLSv1.2 TLSv1.3;" if tls else ""
     config = f"""
 daemon off; worker_processes 2; user root; pid {prefix}/nginx.pid; error_log {prefix}/error.log warn;
 events {{ worker_connections 1024; }}
@@ -130,7 +185,7 @@ http {{
   access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;
   types {{ }} default_type application/octet-stream;
   server {{
-    listen 127.0.0.1:{port} backlog=512; root {docroot};
+    listen 127.0.0.1:{port}{" ssl" if tls else ""} backlog=512; root {docroot}; {secure}
     location ~ /manifests/ {{ default_type {ACCEPT}; }}
   }}
 }}
@@ -138,9 +193,42 @@ http {{
     with open(os.path.join(prefix, "nginx.conf"), "w") as out:
         out.write(config)
     process = start(["nginx", "-p", prefix, "-c", os.path.join(prefix, "nginx.conf")], os.path.join(prefix, "stdout.log"))
-    url = f"http://127.0.0.1:{port}"
-    wait_for(url + "/")
+    url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
+    wait_for(url + "/", context=ssl.create_default_context(cafile=tls[0]) if tls else None)
     return process, url
+
+
+def test_certificates(workdir):
+    """A throwaway CA and a server certificate it signs for 127.0.0.1 (IP SAN) and localhost, ECDSA
+    P-256, valid 2 days, with the openssl CLI; returns the paths (CA, certificate, key), PEM."""
+    directory = os.path.join(workdir, "tls")
+    os.makedirs(directory, exist_ok=True)
+    ca, ca_key, certificate, key, request, config = (os.path.join(directory, name) for name in
+                                                     ("ca.pem", "ca-key.pem", "server.pem", "server-key.pem", "server.csr", "openssl.cnf"))
+    with open(config, "w") as out:  # our own config: the system's may add extensions of its own
+        out.write("[req]\ndistinguished_name = dn\n[dn]\n"
+                  "[ca]\nbasicConstraints = critical, CA:TRUE\nkeyUsage = critical, keyCertSign, cRLSign\nsubjectKeyIdentifier = hash\n"
+                  "[server]\nbasicConstraints = critical, CA:FALSE\nkeyUsage = critical, digitalSignature\nextendedKeyUsage = serverAuth\n"
+                  "subjectAltName = IP:127.0.0.1, DNS:localhost\nsubjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid\n")
+    new_key = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    for command in (["req", "-config", config, "-x509", "-new", *new_key, "-keyout", ca_key, "-out", ca, "-days", "2",
+                     "-subj", "/CN=Stowage hotpath test CA", "-extensions", "ca"],
+                    ["req", "-config", config, "-new", *new_key, "-keyout", key, "-out", request, "-subj", "/CN=127.0.0.1"],
+                    ["x509", "-req", "-in", request, "-CA", ca, "-CAkey", ca_key, "-set_serial", str(int.from_bytes(os.urandom(8), "big")),
+                     "-days", "2", "-extfile", config, "-extensions", "server", "-out", certificate]):
+        result = subprocess.run(["openssl", *command], capture_output=True, text=True, timeout=60)
+        if result.returncode != 0:
+            raise SystemExit(f"hotpath: openssl {command[0]} failed: {result.stderr.strip()[-500:]}")
+    return ca, certificate, key
+
+
+def tls_session(url, ca):
+    """The protocol and cipher a server picks from this OpenSSL's default offer (curl's and wrk's),
+    and whether its certificate verifies against `ca`."""
+    result = subprocess.run(["openssl", "s_client", "-brief", "-connect", url.split("://")[1], "-CAfile", ca],
+                            input="", capture_output=True, text=True, timeout=30)
+    found = dict(re.findall(r"^(Protocol version|Ciphersuite|Verification): *(.+)$", result.stderr, re.M))
+    return " ".join(found.get(key, "?") for key in ("Protocol version", "Ciphersuite")) + f", verification {found.get('Verification', '?')}"
 
 
 def wait_idle(processes, seconds=60):
@@ -226,10 +314,10 @@ def get_all(url, clients, expected_digest=None):
     return elapsed, [size for size, _ in results], sum(digest == expected_digest for _, digest in results)
 
 
-def curl_all(url, clients):
-    """`clients` parallel curl downloads to /dev/null; returns (seconds, total bytes)."""
+def curl_all(url, clients, flags=()):
+    """`clients` parallel curl downloads to /dev/null, with curl `flags`; returns (seconds, total bytes)."""
     started = time.monotonic()
-    processes = [subprocess.Popen(["curl", "-s", "-o", "/dev/null", "-w", "%{size_download}", url], stdout=subprocess.PIPE, text=True)
+    processes = [subprocess.Popen(["curl", "-s", *flags, "-o", "/dev/null", "-w", "%{size_download}", url], stdout=subprocess.PIPE, text=True)
                  for _ in range(clients)]
     total = sum(int(p.communicate(timeout=600)[0] or 0) for p in processes)
     return time.monotonic() - started, total
@@ -268,13 +356,15 @@ def main():
     parser.add_argument("--seconds", type=int, default=5, help="duration of each wrk run")
     parser.add_argument("--workdir", help="where data goes (default: a new temporary directory, removed after)")
     parser.add_argument("--hits-only", action="store_true", help="skip the cold-fetch and cold-pull measurements")
+    parser.add_argument("--skip-tls", action="store_true", help="skip the TLS rows (Stowage and nginx over TLS)")
+    parser.add_argument("--skip-overhead", action="store_true", help="skip the metrics and access log overhead table")
     parser.add_argument("--stowage-flag", action="append", default=[], metavar="FLAG",
                         help="an extra flag for every stowage serve, e.g. --stowage-flag=--log-level=debug (default: none, as operators run it)")
     args = parser.parse_args()
     workdir = args.workdir or tempfile.mkdtemp(prefix="stowage-hotpath-")
-    rows = []
+    rows, overhead = [], []
     try:
-        run(args, workdir, rows)
+        run(args, workdir, rows, overhead)
     finally:
         for child in CHILDREN:
             if child.poll() is None:
@@ -287,9 +377,12 @@ def main():
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
     print_table(rows)
+    if overhead:
+        print()
+        print_overhead(overhead)
 
 
-def run(args, workdir, rows):
+def run(args, workdir, rows, overhead):
     upstream, upstream_url, upstream_log = registry(workdir, "upstream")
     log(f"upstream {upstream_url}; seeding 1 GiB + 256 MiB + 64 MiB images")
     images = seed(upstream_url)
@@ -340,19 +433,15 @@ def run(args, workdir, rows):
     log("blob HEAD: " + ", ".join(f"{n} {v:.0f}/s" for n, v in heads.items()))
 
     processes = {"stowage": server, "distribution": proxy_process, "nginx": web}
-    for base in targets.values():
-        curl_all(base + blob_path, 1)  # untimed: every server's copy is in the page cache
-    for clients in (1, 8):
-        rates, cpus = {}, {}
-        for name, base in targets.items():
-            cpu_before = cpu_seconds(processes[name])
-            seconds, total = curl_all(base + blob_path, clients)
-            rates[name] = total / seconds / 1e6
-            cpus[name] = (cpu_seconds(processes[name]) - cpu_before) / (total / (1 << 30))
-        rows.append((f"warm 1 GiB GET x{clients}, MB/s", rates, "higher"))
-        rows.append((f"warm 1 GiB GET x{clients}, server CPU-s per GiB", cpus, "lower"))
-        log(f"warm 1 GiB x{clients}: " + ", ".join(f"{n} {rates[n]:.0f} MB/s {cpus[n]:.2f} CPU-s/GiB" for n in rates))
+    warm_gets(targets, processes, blob_path, "", rows)
 
+    manifest_path = f"/v2/bench/app/manifests/{app['digest']}"
+    if not (args.skip_tls and args.skip_overhead):
+        stop(server)  # one process per store: what follows restarts Stowage on this warm store
+    if not args.skip_tls:
+        tls_section(args, workdir, upstream_url, docroot, manifest_path, blob_path, rows)
+    if not args.skip_overhead:
+        overhead_section(args, workdir, upstream_url, manifest_path, blob_path, overhead)
     if args.hits_only:
         return
     # 32 concurrent cold GETs of one 256 MiB blob, through a fresh Stowage and a fresh proxy.
@@ -400,6 +489,78 @@ def run(args, workdir, rows):
     rows.append(("cold image pull: seconds (direct from upstream: %.2f)" % direct, {n: v[1] for n, v in pulls.items()}, "lower"))
 
 
+def warm_gets(targets, processes, blob_path, prefix, rows, curl_flags=()):
+    """Rows for the warm 1 GiB GET by 1 and 8 curl clients of every target: MB/s, and the server's
+    CPU-seconds per GiB served."""
+    for base in targets.values():
+        curl_all(base + blob_path, 1, curl_flags)  # untimed: every server's copy is in the page cache
+    for clients in (1, 8):
+        rates, cpus = {}, {}
+        for name, base in targets.items():
+            cpu_before = cpu_seconds(processes[name])
+            seconds, total = curl_all(base + blob_path, clients, curl_flags)
+            if not total:
+                log(f"{prefix}warm 1 GiB x{clients} via {name}: no bytes")
+                continue
+            rates[name] = total / seconds / 1e6
+            cpus[name] = (cpu_seconds(processes[name]) - cpu_before) / (total / (1 << 30))
+        rows.append((f"{prefix}warm 1 GiB GET x{clients}, MB/s", rates, "higher"))
+        rows.append((f"{prefix}warm 1 GiB GET x{clients}, server CPU-s per GiB", cpus, "lower"))
+        log(f"{prefix}warm 1 GiB x{clients}: " + ", ".join(f"{n} {rates[n]:.0f} MB/s {cpus[n]:.2f} CPU-s/GiB" for n in rates))
+
+
+def tls_section(args, workdir, upstream_url, docroot, manifest_path, blob_path, rows):
+    """TLS rows, Stowage against nginx: Stowage with the TLS flags on the warm store (the plain one
+    stopped), a second nginx with `ssl` on the same files and certificate. Skipped, with a line in the
+    log, when this `stowage` does not take the flags."""
+    ca, certificate, key = test_certificates(workdir)
+    started = stowage(args.stowage, workdir, "stowage-warm", upstream_url,
+                      ["--tls-certificate", certificate, "--tls-key", key, *RESTARTED, *args.stowage_flag], required=False)
+    if started is None or not started[1].startswith("https://"):
+        log("this stowage does not serve TLS (--tls-certificate, --tls-key): no TLS rows")
+        if started:
+            stop(started[0])
+        return
+    server, stowage_url, _ = started
+    web, nginx_url = nginx(workdir, docroot, tls=(ca, certificate, key))
+    targets = {"stowage": stowage_url, "nginx": nginx_url}
+    processes = {"stowage": server, "nginx": web}
+    for name, base in targets.items():
+        log(f"TLS {name}: {tls_session(base, ca)}")
+    wait_idle(list(processes.values()))
+    figures = {name: wrk(base + manifest_path, args.seconds, accept=ACCEPT) for name, base in targets.items()}
+    rows.append(("TLS manifest GET by digest, req/s", {n: f[0] for n, f in figures.items()}, "higher"))
+    rows.append(("TLS manifest GET by digest, p99 ms", {n: f[1] for n, f in figures.items()}, "lower"))
+    log("TLS manifest GET by digest: " + ", ".join(f"{n} {f[0]:.0f}/s p99 {f[1]:.2f} ms" for n, f in figures.items()))
+    warm_gets(targets, processes, blob_path, "TLS ", rows, ["--cacert", ca, "--http1.1"])
+    stop(server)
+    stop(web)
+
+
+def overhead_section(args, workdir, upstream_url, manifest_path, blob_path, overhead):
+    """Overhead rows: Stowage on the warm store with metrics and access log on (`--access-log`, the
+    metrics listener on 127.0.0.1:0) and off (`--metrics-listen off`: nothing recorded), one process at a
+    time, started on, off, off, on; manifest GET by digest (wrk) and blob HEAD (ab) req/s, the mean of each state's runs."""
+    settings = {"on": (["--access-log"], "127.0.0.1:0"), "off": ([], "off")}
+    runs = {state: [] for state in settings}
+    # on, off, off, on: a steady drift of the machine over the four runs cancels out of the means.
+    for round_number, order in ((1, ("on", "off")), (2, ("off", "on"))):
+        for state in order:
+            flags, metrics = settings[state]
+            server, url, _ = stowage(args.stowage, workdir, "stowage-warm", upstream_url, [*flags, *RESTARTED, *args.stowage_flag], metrics=metrics)
+            wait_idle([server])
+            get = wrk(url + manifest_path, args.seconds, accept=ACCEPT)[0]
+            head = ab_head(url + blob_path, args.seconds)
+            stop(server)
+            os.sync()  # the access lines just written go to disk now, not during the next run
+            runs[state].append((get, head))
+            log(f"overhead round {round_number}, metrics+access log {state}: manifest GET {get:.0f}/s, blob HEAD {head:.0f}/s")
+    for index, label in enumerate(("manifest GET by digest, req/s", "blob HEAD, req/s")):
+        on, off = (sum(run[index] for run in runs[state]) / len(runs[state]) for state in ("on", "off"))
+        overhead.append((f"overhead: {label}", on, off))
+        log(f"overhead {label}: on/off by round " + ", ".join(f"{a[index] / b[index]:.3f}" for a, b in zip(runs["on"], runs["off"])))
+
+
 def empty_cache(name, args, workdir, label, upstream_url):
     """A fresh Stowage or distribution proxy in front of the upstream; returns (process, url)."""
     if name == "stowage":
@@ -409,13 +570,16 @@ def empty_cache(name, args, workdir, label, upstream_url):
     return process, base
 
 
+def number(value):
+    return "—" if value is None else (f"{value:.2f}" if value < 100 else f"{value:,.0f}")
+
+
 def print_table(rows):
     print("| figure | Stowage | distribution proxy | nginx | bare NIO | Stowage / distribution | Stowage / nginx | Stowage / bare NIO | bare NIO / nginx |")
     print("|---|---|---|---|---|---|---|---|---|")
     for label, values, _ in rows:
         def cell(name):
-            value = values.get(name)
-            return "—" if value is None else (f"{value:.2f}" if value < 100 else f"{value:,.0f}")
+            return number(values.get(name))
 
         def ratio(one, other):
             if values.get(one) is None or not values.get(other):
@@ -423,6 +587,14 @@ def print_table(rows):
             return f"{values[one] / values[other]:.2f}×"
         print(f"| {label} | {cell('stowage')} | {cell('distribution')} | {cell('nginx')} | {cell('nio')} | {ratio('stowage', 'distribution')} "
               f"| {ratio('stowage', 'nginx')} | {ratio('stowage', 'nio')} | {ratio('nio', 'nginx')} |")
+
+
+def print_overhead(overhead):
+    """The overhead table: Stowage with metrics and access log on, off, and the ratio."""
+    print("| figure | on | off | on/off |")
+    print("|---|---|---|---|")
+    for label, on, off in overhead:
+        print(f"| {label} | {number(on)} | {number(off)} | {f'{on / off:.3f}×' if off else '—'} |")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 # Installs what building and testing Stowage needs on Debian (run as root). Idempotent.
 set -euo pipefail
 packages=(liblmdb-dev libssl-dev pkg-config docker-registry skopeo apache2-utils python3 containerd)
-# Prometheus scrapes Stowage in one test; only the binary is needed (no exporters).
-lean=(prometheus)
+# Prometheus scrapes Stowage in one test; only the binary is needed (no exporters). podman logs in
+# and pulls (no containers are run: no network or runtime extras).
+lean=(prometheus podman)
 missing=() missing_lean=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 for p in "${lean[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing_lean+=("$p"); done

@@ -32,6 +32,7 @@ public final class PullThroughCache: RegistryContent {
     /// Blob fetches starting or running, one per digest, owned by the repository each was started
     /// for; released when the download has been committed or has failed.
     private let blobFetches = SingleFlight<Digest, FetchStart, RepositoryKey>()
+    private let downloads = DownloadMetrics()
 
     public init(store: ContentStore, upstreams: [CachedUpstream], logger: Logger) {
         self.store = store
@@ -269,7 +270,7 @@ public final class PullThroughCache: RegistryContent {
             ]))
             do {
                 return .following(try BlobFetch.start(digest: digest, upstream: upstream, through: repository.key, ingest: ingest,
-                                                      store: store, logger: logger, finished: forget))
+                                                      store: store, logger: logger, metrics: downloads, finished: forget))
             } catch {
                 throw logged(error)
             }

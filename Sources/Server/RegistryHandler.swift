@@ -18,6 +18,8 @@ enum Resolution {
 struct RegistryHandler: Sendable {
     let cache: PullThroughCache
     let health: ServerHealth
+    /// Client authentication; nil: every client may read everything.
+    let access: ClientAccess?
 
     func resolve(_ request: RegistryRequest) -> Resolution {
         let namespace = request.namespace
@@ -40,8 +42,46 @@ struct RegistryHandler: Sendable {
         case .route(let parsed):
             route = parsed
         }
+        guard let access, case let scope = route.accessScope, scope != .open else { return resolve(route, request, user: nil) }
+        let refused = Served(kind: route.servedKind, result: .refused)
+        switch access.identify(request.authorization) {
+        case .anonymous:
+            return authorized(route, request, scope: scope, user: nil, access: access)
+        case .user(let user):
+            return authorized(route, request, scope: scope, user: user, access: access)
+        case .malformed:
+            return .now(access.unauthorized(includeBody: request.includesBody, malformed: true).served(refused))
+        case .unverified(let credentials):
+            return .later { [self] in
+                let user: String
+                switch await access.verify(credentials) {
+                case .user(let name): user = name
+                case .failed: return access.unauthorized(includeBody: request.includesBody).served(refused)
+                case .busy: return access.busy(includeBody: request.includesBody).served(refused)
+                }
+                switch authorized(route, request, scope: scope, user: user, access: access) {
+                case .now(let response): return response
+                case .later(let work): return await work()
+                }
+            }
+        }
+    }
+
+    /// `route` answered if `user` may read it, else refused with no content.
+    private func authorized(_ route: Route, _ request: RegistryRequest, scope: AccessScope, user: String?, access: ClientAccess) -> Resolution {
+        if let refusal = access.refusal(scope, user: user, includeBody: request.includesBody) {
+            var served = Served(kind: route.servedKind, result: .refused)
+            served.user = user
+            return .now(refusal.served(served))
+        }
+        return resolve(route, request, user: user)
+    }
+
+    /// The answer to a request for `route` that may be answered (`user`: who sent it, if known).
+    private func resolve(_ route: Route, _ request: RegistryRequest, user: String?) -> Resolution {
         let namespace = request.namespace?.value
         var served = Served(kind: route.servedKind, result: .local)
+        served.user = user
         do throws(RegistryError) {
             switch route {
             case .base:
@@ -53,7 +93,9 @@ struct RegistryHandler: Sendable {
                 let pagination = try Pagination.parse(request.query.map(String.init)).get()
                 return .later { [cache, served] in
                     await answer(request, served) { () async throws(RegistryError) in
-                        let page = try await cache.catalog(namespace: namespace, pagination: pagination)
+                        var page = try await cache.catalog(namespace: namespace, pagination: pagination)
+                        // Names a client may not read are left out (the page may then be shorter than `n`).
+                        if let access { page.names.removeAll { !access.mayList($0, user: user) } }
                         return listing(page, body: page.catalogBody(), path: "/v2/_catalog", namespace: namespace, isHead: request.isHead)
                             .served(served.answered(.miss))
                     }

@@ -3,11 +3,14 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// The HTTP/1.1 front: accepts connections within `ConnectionLimits` and serves each one's
 /// requests in order (keep-alive and pipelining through NIO's pipeline handler).
 ///
-/// Pipeline of a connection: `ConnectionTimeouts` (bytes: idle and request-head timers) → NIO's
+/// Pipeline of a connection: with TLS, NIO's TLS handler with the identity loaded last (a
+/// certificate replaced on disk serves the next handshake; connections keep the one they began
+/// with) → `ConnectionTimeouts` (bytes: idle and request-head timers) → NIO's
 /// HTTP decoder (with header limits), encoder and pipelining handler → `ConnectionHandler`
 /// (answers requests that cannot be parsed with a 400, resolves each other request once and has
 /// `ResponseWriter` answer it).
@@ -18,17 +21,21 @@ public final class RegistryServer: Sendable {
     private let logger: Logger
 
     private let recorder: RequestRecorder
+    private let tls: ReloadingFiles<NIOSSLContext>?
 
     /// `accessLogEveryRequest`: an access line for every request at `info` (`accessLog: true`);
     /// otherwise at `debug` only. Request metrics go to the process's swift-metrics factory, which
     /// must be bootstrapped first (they are created here).
+    /// `tls`: serve HTTPS with the identity it holds (plain HTTP without). `access`: authenticate
+    /// clients and apply its rules (without: every client may read everything).
     public init(cache: PullThroughCache, health: ServerHealth, group: any EventLoopGroup, limits: ConnectionLimits, logger: Logger,
-                accessLogEveryRequest: Bool = false) {
-        self.handler = RegistryHandler(cache: cache, health: health)
+                accessLogEveryRequest: Bool = false, tls: ReloadingFiles<NIOSSLContext>? = nil, access: ClientAccess? = nil) {
+        self.handler = RegistryHandler(cache: cache, health: health, access: access)
         recorder = RequestRecorder(accessLog: AccessLog(logger: logger, everyRequest: accessLogEveryRequest), metrics: RequestMetrics())
         self.group = group
         self.limits = limits
         self.logger = logger
+        self.tls = tls
     }
 
     /// Binds `host:port` and serves until the task is cancelled; then stops accepting, lets the
@@ -36,8 +43,8 @@ public final class RegistryServer: Sendable {
     /// returns. `onBound` receives the bound address (useful with port 0).
     public func run(host: String, port: Int, onBound: @Sendable (SocketAddress) -> Void = { _ in }) async throws {
         let connections = OpenConnections(maximum: limits.maxConnections, logger: logger)
-        let (handler, limits, logger) = (self.handler, self.limits, self.logger)
-        let writer = ResponseWriter(recorder: recorder)
+        let (handler, limits, logger, tls) = (self.handler, self.limits, self.logger, self.tls)
+        let writer = ResponseWriter(recorder: recorder, files: tls == nil ? .sendfile : .read(NonBlockingFileIO(threadPool: .singleton)))
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)  // capped by net.core.somaxconn
             .serverChannelOption(.maxMessagesPerRead, value: 64)
@@ -51,6 +58,7 @@ public final class RegistryServer: Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     let timeouts = ConnectionTimeouts(limits: limits, logger: logger)
                     let pipeline = channel.pipeline.syncOperations
+                    if let tls { try pipeline.addHandler(NIOSSLServerHandler(context: tls.current)) }
                     try pipeline.addHandler(timeouts)
                     // Parse errors are answered by `ConnectionHandler`. Response headers are not validated
                     // again: each is a constant, a number, a value Stowage validated (digest, name,
@@ -66,6 +74,7 @@ public final class RegistryServer: Sendable {
         if let address = server.localAddress { onBound(address) }
         logger.info("listening", metadata: [
             "address": "\(server.localAddress.map { "\($0)" } ?? "?")", "connectionLimit": "\(limits.maxConnections)",
+            "tls": "\(tls == nil ? "off" : "on")",
         ])
         await withTaskCancellationHandler {
             _ = try? await server.closeFuture.get()

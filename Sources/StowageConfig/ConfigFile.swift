@@ -12,6 +12,38 @@ public struct ConfigFile: Decodable, Sendable, Equatable {
     public var upstreams: [Upstream]?
     public var connections: Connections?
     public var metrics: Metrics?
+    public var tls: TLS?
+    public var auth: Auth?
+
+    /// Client authentication (`auth:`): who may pull what from this Stowage.
+    public struct Auth: Decodable, Sendable, Equatable {
+        /// An htpasswd file of bcrypt hashes (`htpasswd -B`).
+        public var htpasswd: String?
+        public var realm: String?
+        /// Repositories no rule names may be read without credentials.
+        public var anonymousRead: Bool?
+        /// How long a failed attempt waits before its 401.
+        public var failureDelay: String?
+        /// Tried in order; the first whose pattern matches the repository decides.
+        public var rules: [Rule]?
+
+        public struct Rule: Decodable, Sendable, Equatable {
+            /// A glob over repository names: `*`, `**`, `?`, `[a-z]`, `{a,b}`.
+            public var repositories: String?
+            /// `anonymous`, `authenticated` or `nobody`; or name the `users` instead.
+            public var access: String?
+            public var users: [String]?
+        }
+    }
+
+    /// The listener's TLS files (PEM); without this section Stowage serves plain HTTP.
+    public struct TLS: Decodable, Sendable, Equatable {
+        /// The certificate chain, leaf first.
+        public var certificate: String?
+        public var key: String?
+        /// CA certificates that sign client certificates: TLS becomes mutual.
+        public var clientCA: String?
+    }
 
     public struct Metrics: Decodable, Sendable, Equatable {
         /// `HOST:PORT` of the metrics listener, or `off`.

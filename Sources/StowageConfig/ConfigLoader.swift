@@ -35,8 +35,11 @@ public enum ConfigLoader {
 
     /// Allowed keys per mapping path; `""` is the top level.
     private static let knownKeys: [String: Set<String>] = [
-        "": ["listen", "logLevel", "logFormat", "accessLog", "storage", "upstream", "upstreams", "connections", "metrics"],
+        "": ["listen", "logLevel", "logFormat", "accessLog", "storage", "upstream", "upstreams", "connections", "metrics", "tls", "auth"],
         "metrics": ["listen"],
+        "tls": ["certificate", "key", "clientCA"],
+        "auth": ["htpasswd", "realm", "anonymousRead", "failureDelay", "rules"],
+        "auth.rule": ["repositories", "access", "users"],
         "connections": ["idleTimeout", "requestHeadTimeout", "maxConnections", "drainDelay", "drainTimeout", "shutdownGrace"],
         "storage": ["path", "maxSize", "minFreeSpace"],
         "upstream": ["name", "url", "namespaces", "pathPrefix", "default", "repositoryPrefix", "username", "password", "passwordFile", "passwordEnv",
@@ -45,7 +48,7 @@ public enum ConfigLoader {
     ]
 
     /// Lists of mappings: the list's path → the path whose keys each element may have.
-    private static let listElements = ["upstreams": "upstream"]
+    private static let listElements = ["upstreams": "upstream", "auth.rules": "auth.rule"]
 
     private static func checkKeys(_ node: Node, allowed: [String: Set<String>], path: String, shownAs shown: String? = nil) throws(ConfigError) {
         guard let mapping = node.mapping else {

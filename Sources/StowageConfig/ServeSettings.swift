@@ -35,6 +35,10 @@ public struct ServeOverrides: Sendable {
     public var drainDelay: String?
     public var drainTimeout: String?
     public var minFreeSpace: String?
+    public var tlsCertificate: String?
+    public var tlsKey: String?
+    public var tlsClientCA: String?
+    public var htpasswd: String?
 
     public init() {}
 }
@@ -70,6 +74,10 @@ public struct ServeSettings: Sendable {
     public var connections: ConnectionSettings
     /// Below this much free space on the store's filesystem, `/readyz` answers 503.
     public var minFreeBytes: Int64
+    /// The listener's TLS files; nil: plain HTTP.
+    public var tls: TLSSettings?
+    /// Client authentication; nil: every client may pull everything.
+    public var auth: AuthSettings?
 
     public static let defaultListen = "127.0.0.1:5000"
     public static let defaultMetricsListen = "127.0.0.1:5001"
@@ -109,7 +117,8 @@ public struct ServeSettings: Sendable {
         }
         return ServeSettings(listenHost: host, listenPort: port, storage: storage, logLevel: logLevel, logFormat: logFormat,
                              accessLog: overrides.accessLog ?? file.accessLog ?? false, metricsListen: metricsListen, upstreams: upstreams,
-                             connections: connections, minFreeBytes: minFreeBytes)
+                             connections: connections, minFreeBytes: minFreeBytes, tls: try TLSSettings.resolve(file: file.tls, overrides: overrides),
+                             auth: try AuthSettings.resolve(file: file.auth, overrides: overrides))
     }
 
     /// The file's `upstream` or `upstreams`; `--upstream URL` replaces the URL of a single one, or
@@ -234,7 +243,7 @@ public struct ServeSettings: Sendable {
 
     /// `path`, once it is known to hold a PEM certificate: a wrong path fails at start-up, not at
     /// the first TLS handshake.
-    private static func certificateFile(_ path: String, key: String) throws(ConfigError) -> String {
+    static func certificateFile(_ path: String, key: String) throws(ConfigError) -> String {
         guard let data = FileManager.default.contents(atPath: path) else { throw ConfigError(key: key, problem: "cannot read \(path)") }
         guard String(decoding: data, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") else {
             throw ConfigError(key: key, problem: "\(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----)")

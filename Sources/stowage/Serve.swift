@@ -1,3 +1,4 @@
+import Access
 import ArgumentParser
 import Cache
 import Console
@@ -9,6 +10,7 @@ import Prometheus
 import Metrics
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Runtime
 import Server
 import Store
@@ -48,6 +50,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address of the metrics listener (/metrics and the health probes), HOST:PORT or off (metrics.listen).")
     var metricsListen: String?
 
+    @Option(help: "Serve HTTPS with this PEM certificate chain, leaf first (tls.certificate); reloaded when it changes.")
+    var tlsCertificate: String?
+
+    @Option(help: "The PEM private key of --tls-certificate (tls.key).")
+    var tlsKey: String?
+
+    @Option(help: "Require client certificates signed by these PEM CA certificates: mutual TLS (tls.clientCA).")
+    var tlsClientCA: String?
+
+    @Option(help: "Authenticate clients against this htpasswd file of bcrypt hashes (auth.htpasswd); reloaded when it changes.")
+    var htpasswd: String?
+
     @OptionGroup var options: CacheOptions
 
     func run() async throws {
@@ -62,6 +76,10 @@ struct Serve: AsyncParsableCommand {
         overrides.minFreeSpace = minFreeSpace
         if accessLog { overrides.accessLog = true }
         overrides.metricsListen = metricsListen
+        overrides.tlsCertificate = tlsCertificate
+        overrides.tlsKey = tlsKey
+        overrides.tlsClientCA = tlsClientCA
+        overrides.htpasswd = htpasswd
         do {
             settings = try options.settings(serving: overrides)
         } catch {
@@ -72,6 +90,11 @@ struct Serve: AsyncParsableCommand {
         var logger = Logger(label: "stowage")
         logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
 
+        // Before anything creates a metric (the upstreams opened next do): the handles are made by the
+        // factory bootstrapped here. With `metrics.listen: off` nothing is recorded (no-op handlers).
+        let metrics = PrometheusCollectorRegistry()
+        if settings.metricsListen != nil { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics)) }
+
         let opened: OpenedCache
         do {
             opened = try OpenedCache(settings, role: .server, logger: logger)
@@ -80,6 +103,19 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let (store, upstreams, cache) = (opened.store, opened.upstreams, opened.cache)
+        let tls: ReloadingFiles<NIOSSLContext>?
+        let access: ClientAccess?
+        do {
+            tls = try settings.tls.map { settings in
+                let files = TLSFiles(certificateChain: settings.certificate, privateKey: settings.key, clientCA: settings.clientCA)
+                return try ReloadingFiles(name: "TLS certificate", paths: files.paths, logger: logger) { try files.serverContext() }
+            }
+            access = try settings.auth.map { try Self.clientAccess($0, logger: logger) }
+        } catch {
+            await opened.close()
+            write("stowage: \(error)\n", to: .error)
+            throw ExitCode(1)
+        }
         let descriptorLimit = DescriptorBudget.raiseSoftLimit()
         let limits = ConnectionLimits(
             idleTimeout: settings.connections.idleTimeout, requestHeadTimeout: settings.connections.requestHeadTimeout,
@@ -87,9 +123,6 @@ struct Serve: AsyncParsableCommand {
             drainTimeout: settings.connections.drainTimeout)
         let health = ServerHealth(storagePath: settings.storage.absolutePath, minimumFreeBytes: settings.minFreeBytes)
         health.record(ServerHealth.DiskSample.of(settings.storage.absolutePath))
-        // Before anything creates a metric: the handles are made by the factory bootstrapped here.
-        let metrics = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
         var metricsChannel: (any Channel)?
         if let listen = settings.metricsListen {
             do {
@@ -104,7 +137,7 @@ struct Serve: AsyncParsableCommand {
         }
         let metricsText = metricsChannel?.localAddress.map { ", metrics http://\($0.ipAddress ?? "?"):\($0.port ?? 0)/metrics" } ?? ""
         let server = RegistryServer(cache: cache, health: health, group: MultiThreadedEventLoopGroup.singleton, limits: limits, logger: logger,
-                                    accessLogEveryRequest: settings.accessLog)
+                                    accessLogEveryRequest: settings.accessLog, tls: tls, access: access)
         let budget = settings.storage.maxBytes.map { " of \(Formatting.bytes($0))" } ?? ", no size limit"
         let names = settings.upstreams.map(\.settings.name)
         let upstreamText = switch names.count {
@@ -124,21 +157,30 @@ struct Serve: AsyncParsableCommand {
 
         let serving = Task {
             try await server.run(host: settings.listenHost, port: settings.listenPort) { address in
-                let line = "stowage: serving on http://\(address.ipAddress ?? settings.listenHost):\(address.port ?? settings.listenPort) (\(upstreamText), storage \(settings.storage.absolutePath)\(budget)\(metricsText))\n"
+                let line = "stowage: serving on \(tls == nil ? "http" : "https")://\(address.ipAddress ?? settings.listenHost):\(address.port ?? settings.listenPort) (\(upstreamText), storage \(settings.storage.absolutePath)\(budget)\(metricsText))\n"
                 // A reader that has gone (a closed pipe) is no reason to stop serving.
                 write(line, to: .output)
             }
         }
         let flushing = Task { [logger] in await Self.flushAccesses(store, logger: logger) }
         let sampling = Task { await health.sampleDisk() }
+        let watching = Task {
+            async let certificates: Void = tls?.watch() ?? ()
+            async let users: Void = access?.credentials.watch() ?? ()
+            _ = await (certificates, users)
+        }
         let storeGauges = Task { [logger] in await StoreGauges(budget: settings.storage.maxBytes).sample(store, logger: logger) }
         let drain = Drain(health: health, delay: settings.connections.drainDelay, timeout: settings.connections.drainTimeout, logger: logger) {
             serving.cancel()
         }
         let signals = ServeSignals(onStop: { interrupted in
             drain.begin(interrupted: interrupted)
-        }, onReload: { [logger, options, overrides] in
-            Task { await Self.reload(options: options, serving: overrides, into: opened, logger: logger) }
+        }, onReload: { [logger, options, overrides, tls, access] in
+            Task {
+                await Self.reload(options: options, serving: overrides, into: opened, logger: logger)
+                await tls?.reload(force: true)
+                await access?.credentials.reload(force: true)
+            }
         })
         defer { signals.cancel() }
         var failure: (any Error)?
@@ -149,7 +191,11 @@ struct Serve: AsyncParsableCommand {
         }
         flushing.cancel()
         sampling.cancel()
+        watching.cancel()
         storeGauges.cancel()
+        // The store closes once nothing uses it any more: a flush or a sample under way ends first.
+        await flushing.value
+        await storeGauges.value
         try? await metricsChannel?.close()
         BufferedLines.standardError.flush()
         await opened.close()
@@ -162,7 +208,8 @@ struct Serve: AsyncParsableCommand {
 
     /// SIGHUP: reads the configuration again and uses the upstream credentials it names now (a
     /// license file or variable that changed); a configuration that no longer parses changes
-    /// nothing. Never stops the server. (TLS and htpasswd files will reload here too.)
+    /// nothing. Never stops the server. The TLS files and the htpasswd file are read again too (they
+    /// are also read again within a second of changing on disk).
     private static func reload(options: CacheOptions, serving: ServeOverrides, into opened: OpenedCache, logger: Logger) async {
         let settings: ServeSettings
         do {
@@ -176,6 +223,35 @@ struct Serve: AsyncParsableCommand {
                                       : "SIGHUP: upstream credentials reloaded; still serving", metadata: ["upstreams": "\(changed.joined(separator: ","))"])
     }
 
+    /// Client authentication from its settings: the htpasswd file read now (a file that cannot be
+    /// used stops start-up) and again whenever it changes.
+    private static func clientAccess(_ settings: AuthSettings, logger: Logger) throws -> ClientAccess {
+        let path = settings.htpasswd
+        let users = try ReloadingFiles(name: "htpasswd", paths: [path], logger: logger) {
+            let contents: String
+            do {
+                contents = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw AuthFileError(description: "cannot read htpasswd file \(path)")
+            }
+            do {
+                return CredentialCheck(users: try Htpasswd.parse(contents))
+            } catch {
+                throw AuthFileError(description: "htpasswd file \(path): \(error)")
+            }
+        }
+        let known = Set(users.current.userNames)
+        let unknown = settings.namedUsers.subtracting(known).sorted()
+        logger.info("client authentication", metadata: [
+            "htpasswd": "\(path)", "users": "\(known.count)", "rules": "\(settings.policy.rules.count)",
+            "anonymousRead": "\(settings.policy.anonymousRead)",
+        ])
+        if !unknown.isEmpty {
+            logger.warning("auth.rules name users the htpasswd file does not have (yet)", metadata: ["users": "\(unknown.joined(separator: ","))"])
+        }
+        return ClientAccess(policy: settings.policy, credentials: users, realm: settings.realm, failureDelay: settings.failureDelay)
+    }
+
     /// Writes the accesses noted on the read path once a second (invariant 6: reads do not write).
     private static func flushAccesses(_ store: ContentStore, logger: Logger) async {
         while !Task.isCancelled {
@@ -187,4 +263,9 @@ struct Serve: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// An htpasswd file Stowage cannot use; says which and why, never what it holds.
+struct AuthFileError: Error, CustomStringConvertible {
+    let description: String
 }

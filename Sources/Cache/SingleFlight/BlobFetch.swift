@@ -65,13 +65,15 @@ public final class BlobFetch: Sendable {
     }
 
     private let logger: Logger
+    private let metrics: DownloadMetrics
 
-    private init(digest: Digest, size: Int64?, readDescriptor: Int32, store: ContentStore, logger: Logger) {
+    private init(digest: Digest, size: Int64?, readDescriptor: Int32, store: ContentStore, logger: Logger, metrics: DownloadMetrics) {
         self.digest = digest
         self.size = size
         self.readDescriptor = readDescriptor
         self.store = store
         self.logger = logger
+        self.metrics = metrics
     }
 
     deinit { close(readDescriptor) }
@@ -81,10 +83,14 @@ public final class BlobFetch: Sendable {
     /// failed, before its followers learn which (so a client that retries at once after being cut
     /// off starts a new fetch instead of joining the failed one).
     static func start(digest: Digest, upstream: UpstreamBlob, through repository: RepositoryKey, ingest: sending BlobIngest,
-                      store: ContentStore, logger: Logger, finished: @escaping @Sendable () -> Void) throws(StoreError) -> BlobFetch {
-        let fetch = BlobFetch(digest: digest, size: upstream.contentLength, readDescriptor: try ingest.openReader(), store: store, logger: logger)
+                      store: ContentStore, logger: Logger, metrics: DownloadMetrics,
+                      finished: @escaping @Sendable () -> Void) throws(StoreError) -> BlobFetch {
+        let fetch = BlobFetch(digest: digest, size: upstream.contentLength, readDescriptor: try ingest.openReader(), store: store, logger: logger,
+                              metrics: metrics)
+        metrics.fetchStarted()
         let runner = Task.detached {
             await fetch.run(upstream.body, into: ingest, linkedTo: repository, finished: finished)
+            metrics.fetchEnded()
         }
         fetch.state.withLock { $0.runner = runner }
         return fetch
@@ -146,6 +152,7 @@ public final class BlobFetch: Sendable {
     // MARK: Followers
 
     func join() {
+        metrics.followerJoined()
         state.withLock { state in
             state.followers += 1
             state.abandonedSince = nil
@@ -153,6 +160,7 @@ public final class BlobFetch: Sendable {
     }
 
     func leave() {
+        metrics.followerLeft()
         let (runner, lastOne) = state.withLock { state -> (Task<Void, Never>?, Bool) in
             state.followers -= 1
             guard state.followers == 0, state.outcome == nil else { return (nil, false) }

@@ -49,4 +49,7 @@ struct RegistryRequest: Sendable {
     var includesBody: Bool { !isHead }
 
     var range: String? { head.headers.first(name: "Range") }
+
+    /// Read only when client authentication is on; never logged.
+    var authorization: String? { head.headers.first(name: "Authorization") }
 }

@@ -4,7 +4,7 @@ import Logs
 import NIOHTTP1
 
 /// One line per request, once its response has ended: method, path, what was asked of which
-/// upstream and repository, how the cache answered (`Served`), status, body bytes sent, time to
+/// upstream and repository, how the cache answered (`Served`), the user (client authentication), status, body bytes sent, time to
 /// the response head and to the end, the client, and whether the response was cut short.
 ///
 /// With `accessLog: true` the line is written at `info` for every request; otherwise at `debug`
@@ -31,7 +31,7 @@ struct AccessLog: Sendable {
         var fields: [LogLine.Field] = [
             ("bytes", "\(bytes)"), ("client", exchange.client), ("complete", complete ? "true" : "false"),
         ]
-        fields.reserveCapacity(13)
+        fields.reserveCapacity(14)
         if let served { fields.append(("kind", served.kind.rawValue)) }
         fields.append(("method", request.method.rawValue))
         fields.append(("ms", Self.milliseconds(ContinuousClock.now - exchange.started)))
@@ -42,6 +42,7 @@ struct AccessLog: Sendable {
         fields.append(("status", "\(status)"))
         fields.append(("ttfbMs", Self.milliseconds(headAt - exchange.started)))
         if let repository = served?.repository { fields.append(("upstream", repository.upstream.name)) }
+        if let user = served?.user { fields.append(("user", user)) }
         let format = LogFormat.current
         lines.append(LogLine.render(format, time: LogClock.stamp(format), level: "\(level)", label: logger.label, fields: fields,
                                     source: "Server", message: "request"))

@@ -8,12 +8,15 @@ import NIOHTTP1
 /// then the end. It owns the lifetime of the blob files and leases it sends, the access line and
 /// metrics of each response (`RequestRecorder`), and whether the connection may serve another request.
 ///
-/// Bodies in hand (none, bytes, a file) are written in one trip on the event loop (`write`);
+/// Bodies in hand (none, bytes, a file) are written on the event loop (`write`: in one trip, but
+/// for a file under TLS, read in buffers on the thread pool);
 /// streamed bodies (`stream`) from the request's task, each part written on the event loop and
 /// awaited before the next, so the client's pace sets the download's (back-pressure) and a file
 /// is closed only once sendfile is done with it.
 struct ResponseWriter: Sendable {
     let recorder: RequestRecorder
+    /// sendfile on plain connections; reads on the thread pool under TLS.
+    let files: FileTransfer
 
     /// How a response ended: bytes of body handed to the socket, and whether the connection may
     /// serve another request.
@@ -31,23 +34,30 @@ struct ResponseWriter: Sendable {
         let headAt = ContinuousClock.now
         var bytes: Int64 = 0
         var sent: (blob: StoredBlob, file: NIOFileHandle)?
+        var body: EventLoopFuture<Void>?
         switch response.body {
         case .none:
             break
-        case .buffer(let body):
-            bytes = Int64(body.readableBytes)
-            context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(body))), promise: nil)
+        case .buffer(let buffer):
+            bytes = Int64(buffer.readableBytes)
+            context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))), promise: nil)
         case .file(let blob, let first, let last):
             bytes = last - first + 1
             let file = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: blob.takeDescriptor())
             sent = (blob, file)
-            context.write(NIOAny(HTTPServerResponsePart.body(.fileRegion(FileRegion(fileHandle: file, readerIndex: Int(first), endIndex: Int(last + 1))))),
-                          promise: nil)
+            body = files.write(file, offset: first, count: bytes, context: context)
         case .follow, .passThrough:
             preconditionFailure("a streamed body is sent with stream(_:for:on:)")
         }
         let (status, served) = (response.status.code, response.served)
-        context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).assumeIsolated().whenComplete { [recorder] result in
+        let ending: EventLoopFuture<Void>
+        if let body {
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            ending = body.flatMap { bound.value.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))) }
+        } else {
+            ending = context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
+        }
+        ending.assumeIsolated().whenComplete { [recorder] result in
             // The file is closed and the blob's lease ended only once sendfile is done with it.
             try? sent?.file.close()
             sent?.blob.release()
@@ -74,8 +84,7 @@ struct ResponseWriter: Sendable {
                 let file = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: try follower.duplicateDescriptor())
                 defer { try? file.close() }
                 for try await segment in follower {
-                    let region = FileRegion(fileHandle: file, readerIndex: Int(segment.lowerBound), endIndex: Int(segment.upperBound))
-                    try await channel.writeAndFlush(HTTPServerResponsePart.body(.fileRegion(region))).get()
+                    try await files.write(file, range: segment, on: channel)
                     bytes += Int64(segment.count)
                 }
             case .passThrough(let body):

@@ -34,6 +34,8 @@ struct Served: Sendable {
     var repository: CacheRepository?
     /// The tag or digest asked for (its stored text, no copy).
     var reference: String?
+    /// The client's user name, once its credentials were verified (client authentication).
+    var user: String?
 }
 
 extension Served {

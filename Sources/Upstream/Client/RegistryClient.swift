@@ -18,7 +18,8 @@ public final class RegistryClient: Sendable {
         var logger = logger
         logger[metadataKey: "upstream"] = "\(settings.name)"
         let transport = UpstreamTransport(http: httpClient, upstream: settings.name, responseHeaderTimeout: settings.responseHeaderTimeout,
-                                          breaker: CircuitBreaker(policy: settings.breaker), logger: logger)
+                                          breaker: CircuitBreaker(policy: settings.breaker), logger: logger,
+                                          metrics: UpstreamMetrics(upstream: settings.name))
         let authenticator = Authenticator(credentials: settings.credentials, baseURL: settings.baseURL, transport: transport)
         self.settings = settings
         self.transport = transport

@@ -102,4 +102,12 @@ final class CircuitBreaker: Sendable {
     func failed() -> Bool {
         state.withLock { $0.failed(at: .now) }
     }
+
+    /// Whether the upstream counts as down (open, or a probe under way).
+    var isOpen: Bool {
+        state.withLock { state in
+            if case .closed = state.phase { return false }
+            return true
+        }
+    }
 }

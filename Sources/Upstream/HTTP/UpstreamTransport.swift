@@ -12,6 +12,7 @@ struct UpstreamTransport: Sendable {
     let responseHeaderTimeout: Duration
     let breaker: CircuitBreaker
     let logger: Logger
+    let metrics: UpstreamMetrics
 
     /// Error and redirect bodies are read only this far: they explain, they are not content.
     static let smallBodyLimit = 64 << 10
@@ -34,16 +35,19 @@ struct UpstreamTransport: Sendable {
         case .probe: logger.notice("probing whether the upstream is back", metadata: ["host": "\(target.host)", "path": "\(target.path)"])
         case .rejected(let retryIn): throw .offline(upstream: upstream, retryIn: retryIn)
         }
+        defer { metrics.breaker(isOpen: breaker.isOpen) }
         do {
             let response = try await withResponseDeadline(responseHeaderTimeout) { [http] in
                 try await http.execute(request, deadline: .distantFuture)
             }
             guard let response else { throw UpstreamError.timedOut(upstream: upstream) }
             breaker.succeeded()
+            metrics.requested(request.method, path: target.path, status: "\(response.status.code)")
             logger.debug("upstream request", metadata: target.metadata(request.method, started: started, status: "\(response.status.code)"))
             return response
         } catch {
             let failure = TransportFailure.upstreamError(error, upstream: upstream)
+            metrics.requested(request.method, path: target.path, status: "error")
             var metadata = target.metadata(request.method, started: started, status: "none")
             metadata["error"] = "\(failure)"
             logger.info("upstream request failed", metadata: metadata)

@@ -47,7 +47,7 @@ final class StowageServer: Sendable {
         let common = ["serve", "--listen", "127.0.0.1:0", "--storage", storage, "--log-level", "debug", "--drain-delay", "0s",
                       "--metrics-listen", "127.0.0.1:0"]
         let process = try ChildProcess(Paths.stowage, common + arguments, logPath: storage + ".stowage.log", environment: environment)
-        guard let line = await process.readLine(timeout: .seconds(30)), let range = line.range(of: "http://") else {
+        guard let line = await process.readLine(timeout: .seconds(30)), let range = line.range(of: "https://") ?? line.range(of: "http://") else {
             throw HarnessError("stowage did not start; see \(storage).stowage.log")
         }
         let url = String(line[range.lowerBound...].prefix { $0 != " " })

@@ -33,12 +33,17 @@ public final class BufferedLines: Sendable {
 
     /// Adds `line` (without its newline) to the next batch, or counts it as dropped.
     public func append(_ line: String) {
+        append(bytes: Array(line.utf8))
+    }
+
+    /// Adds the bytes of a line (without its newline) to the next batch, or counts it as dropped.
+    public func append(bytes line: [UInt8]) {
         pending.withLock { pending in
             guard pending.bytes.count < capacity else {
                 pending.dropped += 1
                 return
             }
-            pending.bytes.append(contentsOf: line.utf8)
+            pending.bytes.append(contentsOf: line)
             pending.bytes.append(UInt8(ascii: "\n"))
         }
     }

@@ -20,27 +20,22 @@ public enum LogLine {
     }
 
     public static func text(time: String, level: String, label: String, fields: [Field], source: String, message: String) -> String {
-        var line = "\(time) \(level) \(label):"
-        for field in fields {
-            line += " \(field.key)=\(quoted(field.value))"
-        }
-        line += " [\(source)] \(jsonEscaped(message))"
-        return line
+        built(.text, time: time, level: level, label: label, fields: fields, source: source, message: message)
     }
 
     /// The same record as one JSON object: `time`, `level`, `message`, `source` and `label` first,
     /// then the fields, every value a string. A field key that is one of those five is
     /// written with a leading `_` (`_message`), so no field is ever written twice.
     public static func json(time: String, level: String, label: String, fields: [Field], source: String, message: String) -> String {
-        var line = #"{"time":"\#(time)","level":"\#(level)","message":"\#(jsonEscaped(message))","source":"\#(jsonEscaped(source))","label":"\#(jsonEscaped(label))""#
-        for field in fields {
-            let name = reservedKeys.contains(field.key) ? "_" + field.key : field.key
-            line += #","\#(jsonEscaped(name))":"\#(jsonEscaped(field.value))""#
-        }
-        return line + "}"
+        built(.json, time: time, level: level, label: label, fields: fields, source: source, message: message)
     }
 
-    private static let reservedKeys: Set<String> = ["time", "level", "message", "source", "label"]
+    private static func built(_ format: LogFormat, time: String, level: String, label: String, fields: [Field], source: String,
+                              message: String) -> String {
+        var builder = LogLineBuilder(format, time: time, level: level, label: label, source: source, message: message)
+        for field in fields { builder.field(field.key, field.value) }
+        return String(decoding: builder.finished(), as: UTF8.self)
+    }
 
     /// `value` as it is written after `key=`: bare when it needs no quotes, else in double quotes.
     public static func quoted(_ value: String) -> String {

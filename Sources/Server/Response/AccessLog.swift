@@ -22,37 +22,36 @@ struct AccessLog: Sendable {
         self.lines = lines
     }
 
-    /// Builds the line with its fields already in key order (no dictionary, no sort) and hands it
-    /// to `BufferedLines`, which writes it with others from a queue of its own: the event loop
-    /// that ends the response never makes the system call.
+    /// Writes the line's bytes with its fields already in key order (no dictionary, no sort, no
+    /// intermediate strings: `LogLineBuilder`) and hands them to `BufferedLines`, which writes them
+    /// with others from a queue of its own: the event loop that ends the response never makes the
+    /// system call.
     func record(_ exchange: Exchange, _ served: Served?, status: UInt, bytes: Int64, headAt: ContinuousClock.Instant, complete: Bool) {
         guard logger.logLevel <= level else { return }
         let request = exchange.request.head
-        var fields: [LogLine.Field] = [
-            ("bytes", "\(bytes)"), ("client", exchange.client), ("complete", complete ? "true" : "false"),
-        ]
-        fields.reserveCapacity(14)
-        if let served { fields.append(("kind", served.kind.rawValue)) }
-        fields.append(("method", request.method.rawValue))
-        fields.append(("ms", Self.milliseconds(ContinuousClock.now - exchange.started)))
-        fields.append(("path", String(request.uri.prefix(300))))
-        if let reference = served?.reference { fields.append(("reference", reference)) }
-        if let repository = served?.repository { fields.append(("repository", repository.sentName)) }
-        if let served { fields.append(("result", served.result.rawValue)) }
-        fields.append(("status", "\(status)"))
-        fields.append(("ttfbMs", Self.milliseconds(headAt - exchange.started)))
-        if let repository = served?.repository { fields.append(("upstream", repository.upstream.name)) }
-        if let user = served?.user { fields.append(("user", user)) }
         let format = LogFormat.current
-        lines.append(LogLine.render(format, time: LogClock.stamp(format), level: "\(level)", label: logger.label, fields: fields,
-                                    source: "Server", message: "request"))
+        var line = LogLineBuilder(format, time: LogClock.stamp(format), level: level.rawValue, label: logger.label, source: "Server",
+                                  message: "request")
+        line.field("bytes", bytes)
+        line.field("client", exchange.client)
+        line.field("complete", complete ? "true" : "false")
+        if let served { line.field("kind", served.kind.rawValue) }
+        line.field("method", request.method.rawValue)
+        line.field("ms", hundredths: Self.hundredthsOfMilliseconds(ContinuousClock.now - exchange.started))
+        line.field("path", request.uri.utf8.count > 300 ? String(request.uri.prefix(300)) : request.uri)
+        if let reference = served?.reference { line.field("reference", reference) }
+        if let repository = served?.repository { line.field("repository", repository.sentName) }
+        if let served { line.field("result", served.result.rawValue) }
+        line.field("status", Int64(status))
+        line.field("ttfbMs", hundredths: Self.hundredthsOfMilliseconds(headAt - exchange.started))
+        if let repository = served?.repository { line.field("upstream", repository.upstream.name) }
+        if let user = served?.user { line.field("user", user) }
+        lines.append(bytes: line.finished())
     }
 
-    /// Milliseconds with two decimals: a hit takes well under one.
-    private static func milliseconds(_ duration: Duration) -> String {
+    /// Hundredths of a millisecond: a hit takes well under one.
+    private static func hundredthsOfMilliseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
-        let hundredths = seconds * 100_000 + attoseconds / 10_000_000_000_000
-        let whole = hundredths / 100, fraction = hundredths % 100
-        return "\(whole).\(fraction < 10 ? "0" : "")\(fraction)"
+        return seconds * 100_000 + attoseconds / 10_000_000_000_000
     }
 }

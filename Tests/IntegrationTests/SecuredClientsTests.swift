@@ -70,17 +70,7 @@ import Testing
         let image = upstream.images.named("app/oci")
         let header = ClientAuthTests.alice.1
         try await Containerd.with { containerd in
-            let hosts = """
-                server = "https://\(stowage.host)"
-
-                [host."https://\(stowage.host)"]
-                  capabilities = ["pull", "resolve"]
-                  ca = "\(ca.certificate)"
-
-                  [host."https://\(stowage.host)".header]
-                    Authorization = "\(header)"
-
-                """
+            let hosts = Containerd.httpsHostsTOML(registry: stowage.host, ca: ca.certificate, authorization: header)
             let hostsDir = try containerd.writeHosts([stowage.host: hosts])
             let pull = try await containerd.pull("\(stowage.host)/app/oci:\(image.tag)", hostsDir: hostsDir)
             try #require(pull.status == 0, "ctr images pull exited \(pull.status):\n\(pull.output)")

@@ -56,15 +56,7 @@ import Testing
         defer { Task { await stowage.stop() } }
         let image = upstream.images.named("app/oci")
         try await Containerd.with { containerd in
-            let hosts = """
-                server = "https://\(stowage.host)"
-
-                [host."https://\(stowage.host)"]
-                  capabilities = ["pull", "resolve"]
-                  ca = "\(ca.certificate)"
-
-                """
-            let hostsDir = try containerd.writeHosts([stowage.host: hosts])
+            let hostsDir = try containerd.writeHosts([stowage.host: Containerd.httpsHostsTOML(registry: stowage.host, ca: ca.certificate)])
             let pull = try await containerd.pull("\(stowage.host)/app/oci:\(image.tag)", hostsDir: hostsDir)
             try #require(pull.status == 0, "ctr images pull exited \(pull.status):\n\(pull.output)")
             let listing = try await containerd.ctr(["images", "ls"]).output

@@ -21,13 +21,7 @@ public struct TLSFiles: Sendable, Equatable {
     /// client CA, a client certificate it signed required. Blocking (file reads): call it off the
     /// event loop. Each failure names the file and what is wrong with it.
     public func serverContext() throws(TLSFileError) -> NIOSSLContext {
-        let chain: [NIOSSLCertificate]
-        do {
-            chain = try NIOSSLCertificate.fromPEMFile(certificateChain)
-        } catch {
-            throw TLSFileError(path: certificateChain, problem: "cannot be read as PEM certificates (\(error))")
-        }
-        guard !chain.isEmpty else { throw TLSFileError(path: certificateChain, problem: "holds no PEM certificate (-----BEGIN CERTIFICATE-----)") }
+        let chain = try Self.certificates(in: certificateChain)
         let key: NIOSSLPrivateKey
         do {
             key = try NIOSSLPrivateKey(file: privateKey, format: .pem)
@@ -38,14 +32,7 @@ public struct TLSFiles: Sendable, Equatable {
         configuration.minimumTLSVersion = .tlsv12
         configuration.applicationProtocols = ["http/1.1"]
         if let clientCA {
-            let authorities: [NIOSSLCertificate]
-            do {
-                authorities = try NIOSSLCertificate.fromPEMFile(clientCA)
-            } catch {
-                throw TLSFileError(path: clientCA, problem: "cannot be read as PEM certificates (\(error))")
-            }
-            guard !authorities.isEmpty else { throw TLSFileError(path: clientCA, problem: "holds no PEM certificate (-----BEGIN CERTIFICATE-----)") }
-            configuration.trustRoots = .certificates(authorities)
+            configuration.trustRoots = .certificates(try Self.certificates(in: clientCA))
             // A client has no host name to check; its certificate must chain to the CA.
             configuration.certificateVerification = .noHostnameVerification
         }
@@ -54,6 +41,20 @@ public struct TLSFiles: Sendable, Equatable {
         } catch {
             throw TLSFileError(path: privateKey, problem: "does not go with the certificate in \(certificateChain), or the files are unusable (\(error))")
         }
+    }
+}
+
+extension TLSFiles {
+    /// The PEM certificates in `path`, at least one.
+    private static func certificates(in path: String) throws(TLSFileError) -> [NIOSSLCertificate] {
+        let certificates: [NIOSSLCertificate]
+        do {
+            certificates = try NIOSSLCertificate.fromPEMFile(path)
+        } catch {
+            throw TLSFileError(path: path, problem: "cannot be read as PEM certificates (\(error))")
+        }
+        guard !certificates.isEmpty else { throw TLSFileError(path: path, problem: "holds no PEM certificate (-----BEGIN CERTIFICATE-----)") }
+        return certificates
     }
 }
 

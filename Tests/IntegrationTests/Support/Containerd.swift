@@ -144,6 +144,23 @@ final class Containerd: Sendable {
         return text
     }
 
+    /// The text of a `hosts.toml` that pulls `registry` (`host:port`) itself over HTTPS, trusting
+    /// `ca`, with an `Authorization` header on every request when one is given.
+    static func httpsHostsTOML(registry: String, ca: String, authorization: String? = nil) -> String {
+        var text = """
+            server = "https://\(registry)"
+
+            [host."https://\(registry)"]
+              capabilities = ["pull", "resolve"]
+              ca = "\(ca)"
+
+            """
+        if let authorization {
+            text += "\n  [host.\"https://\(registry)\".header]\n    Authorization = \"\(authorization)\"\n"
+        }
+        return text
+    }
+
     /// Writes `<new dir>/<host>/hosts.toml` for each namespace host (`docker.io`, `127.0.0.1:5000`, …)
     /// and returns the new directory, for `--hosts-dir`.
     func writeHosts(_ hosts: [String: String]) throws -> String {

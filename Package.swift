@@ -88,7 +88,7 @@ let package = Package(
         .target(name: "Console", swiftSettings: strict),
         // Log records as one line each on standard error (values quoted where they need it).
         .target(name: "Logs", dependencies: [
-            "Console", "OCI",
+            "Console",
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: strict),
         // A cache carried across an air gap: bundles (OCI layout tars) exported from the store and

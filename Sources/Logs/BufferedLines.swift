@@ -4,12 +4,14 @@ import Glibc
 import Synchronization
 
 /// Lines appended from any thread (the event loops, for access lines) and written to a descriptor
-/// in batches by a queue of their own: an append is a copy under a lock, never a system call, so
-/// a slow reader of standard error (a pipe to journald, a terminal) never holds up a request.
-/// Written every 50 ms, and by `flush()` (at a clean stop). If more than `capacity` bytes wait,
-/// new lines are dropped and counted, and the count is written with the next batch: a log that
-/// cannot keep up loses lines, never requests. Lines reach the descriptor up to 50 ms after they
-/// were appended, so they may land after a record the handler wrote directly in that time.
+/// in batches by a queue of their own: an append is a copy into the calling thread's own buffer
+/// (its lock is contended only by the writer, once per batch), never a system call, so neither a
+/// slow reader of standard error (a pipe to journald, a terminal) nor another event loop's lines
+/// hold up a request. Written every 50 ms, and by `flush()` (at a clean stop). If more than
+/// `capacity` bytes wait in a thread's buffer, its new lines are dropped and counted, and the count
+/// is written with the next batch: a log that cannot keep up loses lines, never requests. Lines
+/// reach the descriptor up to 50 ms after they were appended, so they may land after a record the
+/// handler wrote directly in that time; within a batch, each thread's lines keep their order.
 public final class BufferedLines: Sendable {
     public static let standardError = BufferedLines(descriptor: STDERR_FILENO)
 
@@ -18,10 +20,17 @@ public final class BufferedLines: Sendable {
         var dropped = 0
     }
 
+    /// One thread's lines waiting for the next batch.
+    private final class ThreadBuffer: Sendable {
+        let pending = Mutex(Pending())
+    }
+
     private let descriptor: Int32
     private let capacity: Int
     private let interval: Duration
-    private let pending = Mutex(Pending())
+    /// Every thread's buffer, for the writer to collect.
+    private let buffers = Mutex<[ThreadBuffer]>([])
+    private let local = ThreadLocal { ThreadBuffer() }
     private let queue = DispatchQueue(label: "stowage.log-lines")
 
     public init(descriptor: Int32, capacity: Int = 16 << 20, interval: Duration = .milliseconds(50)) {
@@ -38,7 +47,8 @@ public final class BufferedLines: Sendable {
 
     /// Adds the bytes of a line (without its newline) to the next batch, or counts it as dropped.
     public func append(bytes line: [UInt8]) {
-        pending.withLock { pending in
+        let buffer = local.value { made in buffers.withLock { $0.append(made) } }
+        buffer.pending.withLock { pending in
             guard pending.bytes.count < capacity else {
                 pending.dropped += 1
                 return
@@ -65,9 +75,14 @@ public final class BufferedLines: Sendable {
     }
 
     private func writePending() {
-        let (bytes, dropped) = pending.withLock { pending -> ([UInt8], Int) in
-            defer { pending = Pending() }
-            return (pending.bytes, pending.dropped)
+        var bytes: [UInt8] = []
+        var dropped = 0
+        for buffer in buffers.withLock({ $0 }) {
+            buffer.pending.withLock { pending in
+                if bytes.isEmpty { swap(&bytes, &pending.bytes) } else { bytes += pending.bytes; pending.bytes.removeAll(keepingCapacity: true) }
+                dropped += pending.dropped
+                pending.dropped = 0
+            }
         }
         if !bytes.isEmpty { _ = writeAll(String(decoding: bytes, as: UTF8.self), to: descriptor) }
         if dropped > 0 { _ = writeAll("stowage: \(dropped) log lines dropped: standard error did not keep up\n", to: descriptor) }

@@ -1,5 +1,3 @@
-import OCI
-
 /// One log record as one line of text: `TIME LEVEL LABEL: KEY=VALUE … [SOURCE] MESSAGE`, the layout
 /// of swift-log's stream handler, with its fields sorted by key. A value holding a space, a quote, a
 /// backslash or a control character (or nothing at all) is quoted and escaped as a JSON string is
@@ -39,9 +37,6 @@ public enum LogLine {
 
     /// `value` as it is written after `key=`: bare when it needs no quotes, else in double quotes.
     public static func quoted(_ value: String) -> String {
-        let needsQuotes = value.isEmpty || value.unicodeScalars.contains { scalar in
-            scalar == " " || scalar == "\"" || scalar == "\\" || scalar.value < 0x20 || scalar.value == 0x7F
-        }
-        return needsQuotes ? "\"\(jsonEscaped(value))\"" : value
+        LogLineBuilder.textValue(value)
     }
 }

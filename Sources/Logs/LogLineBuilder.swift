@@ -42,11 +42,14 @@ public struct LogLineBuilder {
     /// Keys written in JSON with a leading `_`: they would repeat the record's own.
     private static let reservedKeys: Set<String> = ["time", "level", "message", "source", "label"]
 
-    public mutating func field(_ key: String, _ value: some StringProtocol) {
+    public mutating func field(_ key: String, _ value: String) {
         self.key(key)
-        switch format {
-        case .text: quotedIfNeeded(value)
-        case .json: escaped(value)
+        var value = value
+        value.withUTF8 { raw in
+            switch format {
+            case .text: quotedIfNeeded(raw)
+            case .json: escaped(raw)
+            }
         }
     }
 
@@ -85,10 +88,11 @@ public struct LogLineBuilder {
     }
 
     private mutating func key(_ key: String) {
+        var key = key
         switch format {
         case .text:
             bytes.append(UInt8(ascii: " "))
-            bytes.append(contentsOf: key.utf8)
+            key.withUTF8 { bytes.append(contentsOf: $0) }
             bytes.append(UInt8(ascii: "="))
         case .json:
             literal(#","#)
@@ -118,26 +122,41 @@ public struct LogLineBuilder {
     }
 
     /// `"value"`, JSON-escaped.
-    private mutating func escaped(_ value: some StringProtocol) {
+    private mutating func escaped(_ value: String) {
+        var value = value
+        value.withUTF8 { escaped($0) }
+    }
+
+    private mutating func escaped(_ raw: UnsafeBufferPointer<UInt8>) {
         bytes.append(UInt8(ascii: "\""))
-        var value = String(value)
-        value.withUTF8 { escape($0) }
+        escape(raw)
         bytes.append(UInt8(ascii: "\""))
     }
 
     /// Bare when nothing in it needs quoting (no space, quote, backslash or control byte, and not
     /// empty), else as `escaped` writes it.
-    private mutating func quotedIfNeeded(_ value: some StringProtocol) {
-        var value = String(value)
-        value.withUTF8 { raw in
-            if !raw.isEmpty && !raw.contains(where: Self.needsQuotes) {
-                bytes.append(contentsOf: raw)
-            } else {
-                bytes.append(UInt8(ascii: "\""))
-                escape(raw)
-                bytes.append(UInt8(ascii: "\""))
-            }
+    private mutating func quotedIfNeeded(_ raw: UnsafeBufferPointer<UInt8>) {
+        for byte in raw where Self.needsQuotes(byte) {
+            escaped(raw)
+            return
         }
+        if raw.isEmpty { escaped(raw) } else { bytes.append(contentsOf: raw) }
+    }
+
+    /// A value as the text layout writes it after `key=` (`LogLine.quoted`).
+    static func textValue(_ value: String) -> String {
+        var builder = LogLineBuilder(format: .text)
+        var value = value
+        value.withUTF8 { builder.quotedIfNeeded($0) }
+        return String(decoding: builder.bytes, as: UTF8.self)
+    }
+
+    /// An empty builder, for writing a single value.
+    private init(format: LogFormat) {
+        self.format = format
+        source = ""
+        message = ""
+        bytes = []
     }
 
     private static func needsQuotes(_ byte: UInt8) -> Bool {

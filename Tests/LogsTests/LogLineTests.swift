@@ -1,3 +1,4 @@
+import Glibc
 import Logs
 import Testing
 
@@ -41,5 +42,39 @@ import Testing
     @Test func aMetadataKeyNamedLikeAFixedFieldIsPrefixed() {
         let line = LogLine.json(time: "t", level: "debug", label: "l", fields: [("level", "x"), ("message", "m")], source: "S", message: "real")
         #expect(line == #"{"time":"t","level":"debug","message":"real","source":"S","label":"l","_level":"x","_message":"m"}"#)
+    }
+}
+
+@Suite struct BufferedLinesTests {
+    @Test func linesFromManyThreadsAllArriveWholeAndInOrderPerThread() async throws {
+        var ends: [Int32] = [0, 0]
+        #expect(pipe(&ends) == 0)
+        let (readEnd, writeEnd) = (ends[0], ends[1])
+        let lines = BufferedLines(descriptor: writeEnd, interval: .milliseconds(5))
+        let reader = Task.detached { () -> String in
+            var collected: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let count = read(readEnd, &chunk, chunk.count)
+                if count <= 0 { break }
+                collected += chunk[..<count]
+            }
+            return String(decoding: collected, as: UTF8.self)
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for thread in 0..<4 {
+                group.addTask {
+                    for index in 0..<500 { lines.append(bytes: Array("thread=\(thread) line=\(index) end".utf8)) }
+                }
+            }
+        }
+        lines.flush()
+        close(writeEnd)
+        let written = await reader.value.split(separator: "\n")
+        #expect(written.count == 2000)
+        for thread in 0..<4 {
+            let own = written.filter { $0.hasPrefix("thread=\(thread) ") }
+            #expect(own == (0..<500).map { "thread=\(thread) line=\($0) end"[...] }, "each thread's lines whole and in its order")
+        }
     }
 }

@@ -1,0 +1,28 @@
+import Glibc
+
+/// One value per thread, made on the thread's first use and kept for the process's life (the
+/// threads that log, NIO's event loops and pools, live as long): what `BufferedLines` and
+/// `LogClock` keep per thread so that two event loops never contend for a lock or a cache line.
+///
+/// `@unchecked Sendable`: it holds a pthread key (a number); each thread reaches only its own value.
+final class ThreadLocal<Value: AnyObject>: @unchecked Sendable {
+    private var key = pthread_key_t()
+    private let make: () -> Value
+
+    init(_ make: @escaping () -> Value) {
+        self.make = make
+        precondition(pthread_key_create(&key, nil) == 0, "no pthread key left")
+    }
+
+    /// This thread's value; `made` sees a value the first time this thread asks.
+    func value(made: (Value) -> Void = { _ in }) -> Value {
+        if let pointer = pthread_getspecific(key) {
+            return Unmanaged<Value>.fromOpaque(pointer).takeUnretainedValue()
+        }
+        let value = make()
+        // Retained for the process's life: the thread's slot holds it.
+        pthread_setspecific(key, Unmanaged.passRetained(value).toOpaque())
+        made(value)
+        return value
+    }
+}

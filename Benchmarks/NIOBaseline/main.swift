@@ -3,7 +3,8 @@
 // A bare SwiftNIO HTTP/1.1 server with Stowage's pipeline (the same decoder limits, encoder and
 // pipelining handler, two event loops) that answers every GET with FILE's bytes (loaded once)
 // and the headers Stowage sends with a manifest, and every HEAD with the headers alone. No
-// routing, no store, no cache: what is left of Stowage's cost beside it is Stowage's own.
+// routing, no store, no cache: what is left of Stowage's cost beside it is Stowage's own. With
+// `--raw` it has no HTTP codec either (see `RawFixedResponse`): SwiftNIO's own ceiling.
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -45,10 +46,71 @@ final class FixedResponse: ChannelInboundHandler {
     }
 }
 
+/// `--raw`: no HTTP codec at all. Each request head (bytes up to a blank line) is answered with
+/// one precomputed response (status line, headers and body in one buffer): the ceiling of SwiftNIO
+/// itself on this machine, for judging how much of the gap to nginx any HTTP layer could close.
+final class RawFixedResponse: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let response: [UInt8]
+    /// How far into a blank line (`\r\n\r\n`) the bytes read so far end.
+    private var matched = 0
+
+    init(response: [UInt8]) {
+        self.response = response
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        var requests = 0
+        buffer.withUnsafeReadableBytes { bytes in
+            for byte in bytes {
+                let expected: UInt8 = matched % 2 == 0 ? 13 : 10
+                if byte == expected {
+                    matched += 1
+                    if matched == 4 { requests += 1; matched = 0 }
+                } else {
+                    matched = byte == 13 ? 1 : 0
+                }
+            }
+        }
+        for _ in 0..<requests { context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: response)), promise: nil) }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+}
+
+/// `--decoder-only`: NIO's request decoder, then one precomputed response buffer per request (no
+/// response encoder, no pipelining handler): what Stowage's own response writing could reach.
+final class DecodedFixedResponse: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = ByteBuffer
+
+    let response: [UInt8]
+
+    init(response: [UInt8]) {
+        self.response = response
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .end = unwrapInboundIn(data) {
+            context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: response)), promise: nil)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+}
+
 func serve() throws {
     let arguments = CommandLine.arguments
-    guard arguments.count == 4, let body = FileManager.default.contents(atPath: arguments[1]) else {
-        FileHandle.standardError.write(Data("usage: nio-baseline FILE MEDIA-TYPE DIGEST\n".utf8))
+    let raw = arguments.last == "--raw", decoderOnly = arguments.last == "--decoder-only"
+    guard arguments.count == (raw || decoderOnly ? 5 : 4), let body = FileManager.default.contents(atPath: arguments[1]) else {
+        FileHandle.standardError.write(Data("usage: nio-baseline FILE MEDIA-TYPE DIGEST [--raw]\n".utf8))
         exit(2)
     }
     let headers: HTTPHeaders = [
@@ -57,14 +119,24 @@ func serve() throws {
     ]
 
     let bytes = Array(body)
+    var head = "HTTP/1.1 200 OK\r\n"
+    for (name, value) in headers { head += "\(name): \(value)\r\n" }
+    let rawResponse = Array((head + "\r\n").utf8) + bytes
     let server = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
         .serverChannelOption(.backlog, value: 4096)
         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
         .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
         .childChannelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
-                try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: false, withOutboundHeaderValidation: false)
-                try channel.pipeline.syncOperations.addHandler(FixedResponse(body: bytes, headers: headers))
+                if raw {
+                    try channel.pipeline.syncOperations.addHandler(RawFixedResponse(response: rawResponse))
+                } else if decoderOnly {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+                    try channel.pipeline.syncOperations.addHandler(DecodedFixedResponse(response: rawResponse))
+                } else {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: false, withOutboundHeaderValidation: false)
+                    try channel.pipeline.syncOperations.addHandler(FixedResponse(body: bytes, headers: headers))
+                }
             }
         }
         .bind(host: "127.0.0.1", port: 0)

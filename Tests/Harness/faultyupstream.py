@@ -14,6 +14,7 @@ every repository has digests of its own):
   slow/app         blob GET: headers, then the body trickled over --slow-seconds (default 4)
   hang/app         any request waits 60 s before it is answered
   missing/app      its layer is missing: HEAD and GET of it answer 404 BLOB_UNKNOWN (manifest and config are fine)
+  chunked/app      blob GET: Transfer-Encoding: chunked and no Content-Length (the length is known only at the end)
   redirect/app     blob GET: 307 to http://<redirectHost>/blobdata/<digest>, a second listener on
                    127.0.0.2 (on 127.0.0.1 if that cannot bind) that serves the bytes
   huge/app         with --huge-mib N: one blob of N MiB (no manifest), generated as it is sent and
@@ -49,7 +50,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import imagegen
 
-REPOSITORIES = ["good/app", "ratelimited/app", "corrupt/app", "dropped/app", "slow/app", "hang/app", "redirect/app", "missing/app"]
+REPOSITORIES = ["good/app", "ratelimited/app", "corrupt/app", "dropped/app", "slow/app", "hang/app", "redirect/app", "missing/app",
+                "chunked/app"]
 HANG_SECONDS = 60
 TRICKLE_STEPS = 40
 FLIP = bytes(255 - value for value in range(256))
@@ -216,6 +218,14 @@ class RegistryHandler(Handler):
             return self.blob(data.translate(FLIP), reference)
         if repository == "redirect/app":
             return self.reply(307, b"", {"Location": f"http://{fake.redirect_host}/blobdata/{reference}"})
+        if repository == "chunked/app":
+            self.start(200, {"Content-Type": "application/octet-stream", "Docker-Content-Digest": reference, "Transfer-Encoding": "chunked"})
+            for step in range(4):
+                part = data[step * len(data) // 4:(step + 1) * len(data) // 4]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+            return
         self.start(200, {"Content-Type": "application/octet-stream", "Docker-Content-Digest": reference,
                          "Content-Length": str(len(data))})
         if repository == "dropped/app":

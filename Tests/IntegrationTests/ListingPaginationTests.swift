@@ -35,11 +35,12 @@ import Testing
         let faulty = try await Fixtures.faultyUpstream()
         let stowage = try await StowageServer.start(upstream: faulty.url)
         defer { Task { await stowage.stop() } }
-        let repositories = ["corrupt/app", "dropped/app", "good/app", "hang/app", "missing/app", "ratelimited/app", "redirect/app", "slow/app"]
+        let repositories = ["chunked/app", "corrupt/app", "dropped/app", "good/app", "hang/app", "missing/app", "ratelimited/app", "redirect/app",
+                            "slow/app"]
         #expect(try await catalogPages(stowage.url, query: "n=3") == repositories)
         let first = try await HTTP.get("\(stowage.url)/v2/_catalog?n=3")
-        #expect(first.text == #"{"repositories":["corrupt/app","dropped/app","good/app"]}"#)
-        #expect(first.header("Link") == #"</v2/_catalog?n=3&last=good/app>; rel="next""#)
+        #expect(first.text == #"{"repositories":["chunked/app","corrupt/app","dropped/app"]}"#)
+        #expect(first.header("Link") == #"</v2/_catalog?n=3&last=dropped/app>; rel="next""#)
     }
 
     @Test func theCatalogOfARegistryThatPagesIsCollectedWholeAndPagedAgain() async throws {

@@ -2,28 +2,46 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// One client connection's requests, in order. It sits after NIO's `HTTPServerPipelineHandler`,
-/// which hands over a pipelined request only once the previous response has ended (and which
-/// closes the connection after the current response when the server drains).
+/// One client connection's requests, in order. It sits after NIO's request decoder and writes the
+/// responses' bytes itself (`ResponseWriter`): there is no response encoder and no pipelining
+/// handler in the pipeline (`RegistryServer` says why).
 ///
 /// Each request is resolved once (`RegistryHandler.resolve`). An answer in hand is written at
 /// once, on this event loop. Other requests run on a task of their own, which ends with the
 /// response; if the client disconnects meanwhile, the task is cancelled, so a client following a
 /// download stops following it at once.
 ///
-/// Ordering: the pipelining handler delivers the next request from inside the write of the
-/// previous response's end, before that write completes; so each request carries a sequence
-/// number, and only the current request's end re-arms the idle timer or clears the task.
-final class ConnectionHandler: ChannelInboundHandler {
+/// Pipelining (requests sent before the previous answer arrived), in this order:
+/// - A request that arrives while a response is being written waits in `waiting`; when the
+///   response ends, the next one is answered. So responses leave in request order.
+/// - While `maximumWaiting` requests wait, reads stop (the `read` event is held), and resume when
+///   the queue is below it again: a client cannot queue without bound.
+/// - A request that cannot be parsed (or whose head is over the limits) is answered `400` once the
+///   responses before it have ended, and the connection is closed.
+/// - When the server drains (`ChannelShouldQuiesceEvent`), an idle connection is closed at once, a
+///   busy one once its current response has ended (requests still waiting are not answered).
+final class ConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
+
+    /// Requests that may wait behind the one being answered before reading stops.
+    static let maximumWaiting = 16
 
     private let handler: RegistryHandler
     private let writer: ResponseWriter
     private let timeouts: ConnectionTimeouts
     private var head: HTTPRequestHead?
-    /// The request being answered, counted from 1.
-    private var current: UInt64 = 0
+    /// Whether a response is being written (or its request resolved).
+    private var answering = false
+    /// Requests read while another was being answered, in order.
+    private var waiting: [Exchange] = []
+    /// A parse error to answer once the responses before it have ended.
+    private var failedRequest = false
+    /// The server is draining: close once the current response has ended.
+    private var quiescing = false
+    /// A `read` held back while too many requests wait.
+    private var readHeld = false
     /// The asynchronous part of the current request, if it has one.
     private var work: Task<Void, Never>?
     /// The client's `IP:port`, read once per connection (for the access line).
@@ -43,11 +61,25 @@ final class ConnectionHandler: ChannelInboundHandler {
         case .body:
             break  // The pull API has no request bodies; push verbs are refused.
         case .end:
-            guard let head else { return }
+            guard let head, !failedRequest else { return }
             self.head = nil
             let client = self.client ?? Self.describe(context.channel.remoteAddress)
             self.client = client
-            respond(to: Exchange(request: RegistryRequest(head), started: .now, client: client), context: context)
+            let exchange = Exchange(request: RegistryRequest(head), started: .now, client: client)
+            if answering || quiescing {
+                waiting.append(exchange)
+            } else {
+                respond(to: exchange, context: context)
+            }
+        }
+    }
+
+    /// Holds reads back while too many requests wait to be answered.
+    func read(context: ChannelHandlerContext) {
+        if waiting.count >= Self.maximumWaiting {
+            readHeld = true
+        } else {
+            context.read()
         }
     }
 
@@ -56,34 +88,46 @@ final class ConnectionHandler: ChannelInboundHandler {
         return address.protocol == .inet6 ? "[\(ip)]:\(address.port ?? 0)" : "\(ip):\(address.port ?? 0)"
     }
 
-    /// A malformed or oversized request, or a broken socket: the connection cannot go on.
-    ///
-    /// A request that cannot be parsed is answered `400` first, as NIO's protocol error handler
-    /// would (this handler does its job, one handler hop less on every response). NIO's pipelining
-    /// handler passes a parse error on only when no response is under way (it holds it until the
-    /// current one ends) and then admits one response, so the `400` never interleaves with another.
+    /// A malformed or oversized request, or a broken socket: the connection cannot go on. A request
+    /// that cannot be parsed is answered `400` (after the responses before it), then closed.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if error is HTTPParserError {
-            let headers: HTTPHeaders = ["Connection": "close", "Content-Length": "0", "Docker-Distribution-API-Version": "registry/2.0"]
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .badRequest, headers: headers))), promise: nil)
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        guard error is HTTPParserError else {
+            context.close(promise: nil)
+            return
         }
-        context.close(promise: nil)
+        failedRequest = true
+        if !answering { answerBadRequest(context: context) }
+    }
+
+    private func answerBadRequest(context: ChannelHandlerContext) {
+        var buffer = context.channel.allocator.buffer(capacity: 160)
+        let headers: HTTPHeaders = ["Connection": "close", "Content-Length": "0", "Docker-Distribution-API-Version": "registry/2.0"]
+        ResponseHead.write(version: .http1_1, status: .badRequest, headers: headers, into: &buffer)
+        context.writeAndFlush(wrapOutboundOut(.byteBuffer(buffer))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard event is ChannelShouldQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        quiescing = true
+        if !answering { context.close(promise: nil) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         work?.cancel()
         work = nil
+        waiting.removeAll()
         context.fireChannelInactive()
     }
 
     private func respond(to exchange: Exchange, context: ChannelHandlerContext) {
-        current &+= 1
-        let sequence = current
+        answering = true
         switch handler.resolve(exchange.request) {
         case .now(let response):
             writer.write(response, for: exchange, context: context) { [self] outcome in
-                ended(sequence, outcome, context: context)
+                ended(outcome, context: context)
             }
         case .later(let answer):
             let connection = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -94,13 +138,13 @@ final class ConnectionHandler: ChannelInboundHandler {
                     let outcome = await writer.stream(response, for: exchange, on: channel)
                     channel.eventLoop.execute {
                         let (handler, context) = connection.value
-                        handler.ended(sequence, outcome, context: context)
+                        handler.ended(outcome, context: context)
                     }
                 } else {
                     channel.eventLoop.execute {
                         let (handler, context) = connection.value
                         handler.writer.write(response, for: exchange, context: context) { outcome in
-                            handler.ended(sequence, outcome, context: context)
+                            handler.ended(outcome, context: context)
                         }
                     }
                 }
@@ -108,14 +152,27 @@ final class ConnectionHandler: ChannelInboundHandler {
         }
     }
 
-    /// On the event loop, once request `sequence`'s response has been written.
-    private func ended(_ sequence: UInt64, _ outcome: ResponseWriter.Outcome, context: ChannelHandlerContext) {
-        guard outcome.reusable else {
+    /// On the event loop, once the current response has been written: the next request, if one
+    /// waits and the connection may serve it; else the idle timer, or the close.
+    private func ended(_ outcome: ResponseWriter.Outcome, context: ChannelHandlerContext) {
+        answering = false
+        work = nil
+        guard outcome.reusable, !quiescing else {
             context.close(promise: nil)
             return
         }
-        guard sequence == current else { return }  // a pipelined request is already being answered
-        work = nil
-        timeouts.responseEnded(context: context)
+        if !waiting.isEmpty {
+            let next = waiting.removeFirst()
+            if readHeld && waiting.count < Self.maximumWaiting {
+                readHeld = false
+                context.read()
+            }
+            timeouts.requestHeadReceived()
+            respond(to: next, context: context)
+        } else if failedRequest {
+            answerBadRequest(context: context)
+        } else {
+            timeouts.responseEnded(context: context)
+        }
     }
 }

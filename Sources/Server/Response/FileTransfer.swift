@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 
 /// How a blob file's bytes reach the client. On plain connections, a `FileRegion`: the kernel copies
@@ -13,29 +12,29 @@ enum FileTransfer: Sendable {
 
     static let chunkSize = 1 << 20
 
-    /// On the event loop: writes bytes `offset..<offset+count` of `file` as body parts; the future
+    /// On the event loop: writes bytes `offset..<offset+count` of `file`; the future
     /// succeeds once the last part has been handed to the channel (sendfile: at once).
     func write(_ file: NIOFileHandle, offset: Int64, count: Int64, context: ChannelHandlerContext) -> EventLoopFuture<Void> {
         switch self {
         case .sendfile:
             let region = FileRegion(fileHandle: file, readerIndex: Int(offset), endIndex: Int(offset + count))
-            context.write(NIOAny(HTTPServerResponsePart.body(.fileRegion(region))), promise: nil)
+            context.write(NIOAny(IOData.fileRegion(region)), promise: nil)
             return context.eventLoop.makeSucceededVoidFuture()
         case .read(let io):
             let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
             return io.readChunked(fileHandle: file, fromOffset: offset, byteCount: Int(count), chunkSize: Self.chunkSize,
                                   allocator: context.channel.allocator, eventLoop: context.eventLoop) { chunk in
-                bound.value.writeAndFlush(NIOAny(HTTPServerResponsePart.body(.byteBuffer(chunk))))
+                bound.value.writeAndFlush(NIOAny(IOData.byteBuffer(chunk)))
             }
         }
     }
 
-    /// From a task: writes bytes `range` of `file` as body parts, each flushed and awaited.
+    /// From a task: writes bytes `range` of `file`, each part flushed and awaited.
     func write(_ file: NIOFileHandle, range: Range<Int64>, on channel: any Channel) async throws {
         switch self {
         case .sendfile:
             let region = FileRegion(fileHandle: file, readerIndex: Int(range.lowerBound), endIndex: Int(range.upperBound))
-            try await channel.writeAndFlush(HTTPServerResponsePart.body(.fileRegion(region))).get()
+            try await channel.writeAndFlush(IOData.fileRegion(region)).get()
         case .read(let io):
             var offset = range.lowerBound
             while offset < range.upperBound {
@@ -43,7 +42,7 @@ enum FileTransfer: Sendable {
                 let chunk = try await io.read(fileHandle: file, fromOffset: offset, byteCount: count, allocator: channel.allocator)
                 guard chunk.readableBytes > 0 else { throw FileTransferError.fileShorterThanExpected }
                 offset += Int64(chunk.readableBytes)
-                try await channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(chunk))).get()
+                try await channel.writeAndFlush(IOData.byteBuffer(chunk)).get()
             }
         }
     }

@@ -38,19 +38,38 @@ struct Response: Sendable {
         self.body = body
     }
 
-    /// Adds the headers every response carries; returns whether the connection may serve another
-    /// request after this one.
-    mutating func prepare(for request: HTTPRequestHead) -> Bool {
+    /// Adds the headers every response carries and decides how its body is delimited; returns that,
+    /// and whether the connection may serve another request after this one.
+    mutating func prepare(for request: HTTPRequestHead) -> (keepAlive: Bool, framing: BodyFraming) {
         headers.add(name: "Docker-Distribution-API-Version", value: "registry/2.0")
-        guard request.isKeepAlive else {
+        var keepAlive = request.isKeepAlive
+        let framing: BodyFraming
+        if case .HEAD = request.method {
+            framing = .none
+        } else if status == .noContent || status == .notModified || status.code < 200 {
+            framing = .none
+        } else if headers.contains(name: "Content-Length") {
+            framing = .length
+        } else if !isStreamed {
+            // Every body in hand has its length; one without a body says so.
+            headers.add(name: "Content-Length", value: "0")
+            framing = .length
+        } else if request.version.major == 1 && request.version.minor == 0 {
+            framing = .untilClose
+            keepAlive = false
+        } else {
+            headers.add(name: "Transfer-Encoding", value: "chunked")
+            framing = .chunked
+        }
+        guard keepAlive else {
             headers.replaceOrAdd(name: "Connection", value: "close")
-            return false
+            return (false, framing)
         }
         if request.version.major == 1 && request.version.minor == 0 {
             // HTTP/1.0 closes by default: a client that asked to keep the connection must be told it may.
             headers.replaceOrAdd(name: "Connection", value: "keep-alive")
         }
-        return true
+        return (true, framing)
     }
 
     /// An OCI error body with the status its code travels with.

@@ -3,20 +3,26 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// The only code that turns a `Response` into HTTP parts: a head, then bytes, a file region (a hit,
-/// sent with sendfile), a download in flight followed as it lands, or a verified pass-through;
-/// then the end. It owns the lifetime of the blob files and leases it sends, the access line and
-/// metrics of each response (`RequestRecorder`), and whether the connection may serve another request.
+/// The only code that turns a `Response` into bytes on the connection: the head (`ResponseHead`),
+/// then bytes, a file region (a hit, sent with sendfile), a download in flight followed as it
+/// lands, or a verified pass-through, each framed as `Response.prepare` decided (`Content-Length`,
+/// chunked, or until the close). It owns the lifetime of the blob files and leases it sends, the
+/// access line and metrics of each response (`RequestRecorder`), and whether the connection may
+/// serve another request.
 ///
-/// Bodies in hand (none, bytes, a file) are written on the event loop (`write`: in one trip, but
-/// for a file under TLS, read in buffers on the thread pool);
-/// streamed bodies (`stream`) from the request's task, each part written on the event loop and
-/// awaited before the next, so the client's pace sets the download's (back-pressure) and a file
-/// is closed only once sendfile is done with it.
+/// Bodies in hand (none, bytes, a file) are written on the event loop (`write`): a small body goes
+/// out in the same buffer as the head (one write); a file follows the head as a file region (under
+/// TLS, read in buffers on the thread pool). Streamed bodies (`stream`) are written from the
+/// request's task, each part written on the event loop and awaited before the next, so the
+/// client's pace sets the download's (back-pressure) and a file is closed only once sendfile is
+/// done with it.
 struct ResponseWriter: Sendable {
     let recorder: RequestRecorder
     /// sendfile on plain connections; reads on the thread pool under TLS.
     let files: FileTransfer
+
+    /// Bodies up to this size are copied behind the head: one write instead of two.
+    static let mergedBodyLimit = 16 << 10
 
     /// How a response ended: bytes of body handed to the socket, and whether the connection may
     /// serve another request.
@@ -29,33 +35,48 @@ struct ResponseWriter: Sendable {
     /// once the last part has been written (or the write failed).
     func write(_ response: Response, for exchange: Exchange, context: ChannelHandlerContext, ended: @escaping (Outcome) -> Void) {
         var response = response
-        let keepAlive = response.prepare(for: exchange.request.head)
-        context.write(NIOAny(HTTPServerResponsePart.head(head(response, exchange))), promise: nil)
+        let (keepAlive, framing) = response.prepare(for: exchange.request.head)
+        var buffer = context.channel.allocator.buffer(capacity: 512)
+        ResponseHead.write(version: exchange.request.head.version, status: response.status, headers: response.headers, into: &buffer)
         let headAt = ContinuousClock.now
         var bytes: Int64 = 0
         var sent: (blob: StoredBlob, file: NIOFileHandle)?
+        /// The response's last write, flushed; nil when a file follows the head.
+        var lastWrite: IOData? = .byteBuffer(buffer)
         var body: EventLoopFuture<Void>?
-        switch response.body {
-        case .none:
-            break
-        case .buffer(let buffer):
-            bytes = Int64(buffer.readableBytes)
-            context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))), promise: nil)
-        case .file(let blob, let first, let last):
+        switch (response.body, framing) {
+        case (.buffer(let part), .length):
+            bytes = Int64(part.readableBytes)
+            if part.readableBytes <= Self.mergedBodyLimit {
+                buffer.writeImmutableBuffer(part)
+                lastWrite = .byteBuffer(buffer)
+            } else {
+                context.write(NIOAny(IOData.byteBuffer(buffer)), promise: nil)
+                lastWrite = .byteBuffer(part)
+            }
+        case (.file(let blob, let first, let last), .length):
+            context.write(NIOAny(IOData.byteBuffer(buffer)), promise: nil)
             bytes = last - first + 1
             let file = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: blob.takeDescriptor())
             sent = (blob, file)
             body = files.write(file, offset: first, count: bytes, context: context)
-        case .follow, .passThrough:
+        case (.file(let blob, _, _), _):
+            // No body may follow (a HEAD): the file is not sent, and its lease ends now.
+            blob.release()
+        case (.none, _), (.buffer, _):
+            break
+        case (.follow, _), (.passThrough, _):
             preconditionFailure("a streamed body is sent with stream(_:for:on:)")
         }
+        if body != nil { lastWrite = nil }
         let (status, served) = (response.status.code, response.served)
         let ending: EventLoopFuture<Void>
-        if let body {
-            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            ending = body.flatMap { bound.value.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))) }
+        if let lastWrite {
+            ending = context.writeAndFlush(NIOAny(lastWrite))
         } else {
-            ending = context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
+            // After the file's bytes: an empty write completes once they have all gone.
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            ending = (body ?? context.eventLoop.makeSucceededVoidFuture()).flatMap { bound.value.writeAndFlush(NIOAny(IOData.byteBuffer(ByteBuffer()))) }
         }
         ending.assumeIsolated().whenComplete { [recorder] result in
             // The file is closed and the blob's lease ended only once sendfile is done with it.
@@ -73,29 +94,38 @@ struct ResponseWriter: Sendable {
     /// sees a short read and retries.
     func stream(_ response: Response, for exchange: Exchange, on channel: any Channel) async -> Outcome {
         var response = response
-        let keepAlive = response.prepare(for: exchange.request.head)
+        let (keepAlive, framing) = response.prepare(for: exchange.request.head)
         var bytes: Int64 = 0
+        var head = channel.allocator.buffer(capacity: 512)
+        ResponseHead.write(version: exchange.request.head.version, status: response.status, headers: response.headers, into: &head)
         let headAt = ContinuousClock.now
+        let chunked = framing == .chunked
         do {
             // Not awaited: writes from this task reach the event loop in order.
-            channel.write(HTTPServerResponsePart.head(head(response, exchange)), promise: nil)
-            switch response.body {
-            case .follow(let follower):
-                let file = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: try follower.duplicateDescriptor())
-                defer { try? file.close() }
-                for try await segment in follower {
-                    try await files.write(file, range: segment, on: channel)
-                    bytes += Int64(segment.count)
+            channel.write(IOData.byteBuffer(head), promise: nil)
+            if framing != .none {
+                switch response.body {
+                case .follow(let follower):
+                    let file = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: try follower.duplicateDescriptor())
+                    defer { try? file.close() }
+                    for try await segment in follower {
+                        if chunked { channel.write(IOData.byteBuffer(ResponseHead.chunkHeader(segment.count, allocator: channel.allocator)), promise: nil) }
+                        try await files.write(file, range: segment, on: channel)
+                        if chunked { channel.write(IOData.byteBuffer(ResponseHead.chunkEnd), promise: nil) }
+                        bytes += Int64(segment.count)
+                    }
+                case .passThrough(let body):
+                    for try await part in body {
+                        if chunked { channel.write(IOData.byteBuffer(ResponseHead.chunkHeader(part.readableBytes, allocator: channel.allocator)), promise: nil) }
+                        try await channel.writeAndFlush(IOData.byteBuffer(part)).get()
+                        if chunked { channel.write(IOData.byteBuffer(ResponseHead.chunkEnd), promise: nil) }
+                        bytes += Int64(part.readableBytes)
+                    }
+                case .none, .buffer, .file:
+                    preconditionFailure("a body in hand is sent with write(_:for:context:ended:)")
                 }
-            case .passThrough(let body):
-                for try await chunk in body {
-                    try await channel.writeAndFlush(HTTPServerResponsePart.body(.byteBuffer(chunk))).get()
-                    bytes += Int64(chunk.readableBytes)
-                }
-            case .none, .buffer, .file:
-                preconditionFailure("a body in hand is sent with write(_:for:context:ended:)")
             }
-            try await channel.writeAndFlush(HTTPServerResponsePart.end(nil)).get()
+            try await channel.writeAndFlush(IOData.byteBuffer(chunked ? ResponseHead.lastChunk : ByteBuffer())).get()
             recorder.record(exchange, response.served, status: response.status.code, bytes: bytes, headAt: headAt, complete: true)
             return Outcome(bytes: bytes, reusable: keepAlive)
         } catch {
@@ -103,9 +133,5 @@ struct ResponseWriter: Sendable {
             recorder.record(exchange, response.served, status: response.status.code, bytes: bytes, headAt: headAt, complete: false)
             return Outcome(bytes: bytes, reusable: false)
         }
-    }
-
-    private func head(_ response: Response, _ exchange: Exchange) -> HTTPResponseHead {
-        HTTPResponseHead(version: exchange.request.head.version, status: response.status, headers: response.headers)
     }
 }

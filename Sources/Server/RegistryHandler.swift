@@ -170,7 +170,8 @@ struct RegistryHandler: Sendable {
     /// 200 or 503 with the report: a line of text, or JSON with `?verbose`; never cached.
     private func healthResponse(_ report: HealthReport, verbose: Bool, isHead: Bool) -> Response {
         let body = report.body(verbose: verbose)
-        let headers: HTTPHeaders = ["Content-Type": body.contentType, "Content-Length": "\(body.bytes.count)", "Cache-Control": "no-store"]
+        var headers: ResponseHeaders = ["Content-Type": body.contentType, "Cache-Control": "no-store"]
+        headers.addContentLength(Int64(body.bytes.count))
         return Response(status: report.passed ? .ok : .serviceUnavailable, headers: headers,
                         body: isHead ? .none : .buffer(ByteBuffer(bytes: body.bytes)))
     }
@@ -186,7 +187,8 @@ struct RegistryHandler: Sendable {
 
     /// A `tags/list` or `_catalog` page, with a relative `Link` to the next one (keeping `ns`).
     private func listing(_ page: ListingPage, body: [UInt8], path: String, namespace: String?, isHead: Bool) -> Response {
-        var headers: HTTPHeaders = ["Content-Type": "application/json", "Content-Length": "\(body.count)"]
+        var headers: ResponseHeaders = ["Content-Type": "application/json"]
+        headers.addContentLength(Int64(body.count))
         if let next = page.nextQuery {
             // Only a namespace that is a host goes into a header, as for `OCI-Namespace`.
             let ns = namespace.flatMap { RegistryHost.isValid($0) ? "&ns=\($0)" : nil } ?? ""
@@ -208,18 +210,21 @@ struct RegistryHandler: Sendable {
             throw RegistryError(.manifestUnknown, "manifest is \(manifest.mediaType), which the request's Accept header does not allow")
         }
         let digest = manifest.digest.description
-        let etag = "\"\(digest)\""
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(7)
+        var headers = ResponseHeaders()
         headers.add(name: "Content-Type", value: manifest.mediaType)
         headers.add(name: "Docker-Content-Digest", value: digest)
-        headers.add(name: "ETag", value: etag)
+        headers.add(name: "ETag", "\"", digest, "\"")
         if let warning = manifest.staleWarning { headers.add(name: "Warning", value: staleWarning(warning)) }
-        if values(request.head.headers, named: "if-none-match").contains(etag) {
+        if values(request.head.headers, named: "if-none-match").contains(where: { Self.isETag($0, of: digest) }) {
             return Response(status: .notModified, headers: headers)
         }
-        headers.add(name: "Content-Length", value: String(manifest.body.readableBytes))
+        headers.addContentLength(Int64(manifest.body.readableBytes))
         return Response(status: .ok, headers: headers, body: request.isHead ? .none : .buffer(manifest.body))
+    }
+
+    /// Whether `value` (an `If-None-Match` value) is the ETag `"<digest>"`.
+    private static func isETag(_ value: String, of digest: String) -> Bool {
+        value.utf8.count == digest.utf8.count + 2 && value.hasPrefix("\"") && value.hasSuffix("\"") && value.dropFirst().dropLast() == digest
     }
 
     /// Whether the request's `Accept` headers (none, one, or several, as Docker sends them) admit `mediaType`.
@@ -233,20 +238,20 @@ struct RegistryHandler: Sendable {
         headers.lazy.filter { $0.name.utf8.count == name.utf8.count && $0.name.lowercased() == name }.map(\.value)
     }
 
-    private func blobHeaders(_ digest: Digest) -> HTTPHeaders {
+    private func blobHeaders(_ digest: Digest) -> ResponseHeaders {
         ["Content-Type": "application/octet-stream", "Docker-Content-Digest": digest.description, "Accept-Ranges": "bytes"]
     }
 
     private func blobHead(_ digest: Digest, size: Int64?) -> Response {
         var headers = blobHeaders(digest)
-        if let size { headers.add(name: "Content-Length", value: "\(size)") }
+        if let size { headers.addContentLength(size) }
         return Response(status: .ok, headers: headers)
     }
 
     /// A committed blob, whole or one range, sent with sendfile.
     private func stored(_ blob: StoredBlob, range: String?) -> Response {
         var headers = blobHeaders(blob.digest)
-        headers.add(name: "ETag", value: "\"\(blob.digest)\"")
+        headers.add(name: "ETag", "\"", blob.digest.description, "\"")
         headers.add(name: "Cache-Control", value: "max-age=31536000")
         return ranged(size: blob.size, range: range, headers: headers) { first, last in .file(blob, first: first, last: last) }
     }
@@ -264,20 +269,20 @@ struct RegistryHandler: Sendable {
             return ranged(size: size, range: range, headers: headers) { first, last in .follow(inFlight.bytes(first: first, last: last)) }
         case .passThrough(let passThrough):
             // Not kept for lack of room: sent whole (200) even when a range was asked for, as RFC 9110 allows.
-            if let length = passThrough.contentLength { headers.add(name: "Content-Length", value: "\(length)") }
+            if let length = passThrough.contentLength { headers.addContentLength(length) }
             return Response(status: .ok, headers: headers, body: .passThrough(passThrough))
         }
     }
 
     /// 200 with the whole blob, 206 with one range, or 416 when the range is outside it.
-    private func ranged(size: Int64, range: String?, headers: HTTPHeaders, body: (Int64, Int64) -> Response.Body) -> Response {
+    private func ranged(size: Int64, range: String?, headers: ResponseHeaders, body: (Int64, Int64) -> Response.Body) -> Response {
         var headers = headers
         switch ByteRange.resolve(header: range, size: size) {
         case .whole:
-            headers.add(name: "Content-Length", value: "\(size)")
+            headers.addContentLength(size)
             return Response(status: .ok, headers: headers, body: size == 0 ? .none : body(0, size - 1))
         case .partial(let part):
-            headers.add(name: "Content-Length", value: "\(part.count)")
+            headers.addContentLength(part.count)
             headers.add(name: "Content-Range", value: "bytes \(part.first)-\(part.last)/\(size)")
             return Response(status: .partialContent, headers: headers, body: body(part.first, part.last))
         case .unsatisfiable:

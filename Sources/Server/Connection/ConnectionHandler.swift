@@ -101,7 +101,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     private func answerBadRequest(context: ChannelHandlerContext) {
         var buffer = context.channel.allocator.buffer(capacity: 160)
-        let headers: HTTPHeaders = ["Connection": "close", "Content-Length": "0", "Docker-Distribution-API-Version": "registry/2.0"]
+        let headers: ResponseHeaders = ["Connection": "close", "Content-Length": "0", "Docker-Distribution-API-Version": "registry/2.0"]
         ResponseHead.write(version: .http1_1, status: .badRequest, headers: headers, into: &buffer)
         context.writeAndFlush(wrapOutboundOut(.byteBuffer(buffer))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }

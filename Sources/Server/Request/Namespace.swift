@@ -30,7 +30,7 @@ extension Optional where Wrapped == Namespace {
     func echoed(on response: Response) -> Response {
         guard let namespace = self, RegistryHost.isValid(namespace.value) else { return response }
         var response = response
-        response.headers.replaceOrAdd(name: "OCI-Namespace", value: namespace.value)
+        response.headers.add(name: "OCI-Namespace", value: namespace.value)
         return response
     }
 }

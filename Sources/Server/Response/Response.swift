@@ -27,12 +27,12 @@ struct Response: Sendable {
     }
 
     var status: HTTPResponseStatus
-    var headers: HTTPHeaders
+    var headers: ResponseHeaders
     var body: Body
     /// How it was answered, for the access line; `RegistryHandler.resolve` sets it on every response.
     var served: Served?
 
-    init(status: HTTPResponseStatus, headers: HTTPHeaders = [:], body: Body = .none) {
+    init(status: HTTPResponseStatus, headers: ResponseHeaders = ResponseHeaders(), body: Body = .none) {
         self.status = status
         self.headers = headers
         self.body = body
@@ -48,11 +48,11 @@ struct Response: Sendable {
             framing = .none
         } else if status == .noContent || status == .notModified || status.code < 200 {
             framing = .none
-        } else if headers.contains(name: "Content-Length") {
+        } else if headers.hasContentLength {
             framing = .length
         } else if !isStreamed {
             // Every body in hand has its length; one without a body says so.
-            headers.add(name: "Content-Length", value: "0")
+            headers.addContentLength(0)
             framing = .length
         } else if request.version.major == 1 && request.version.minor == 0 {
             framing = .untilClose
@@ -62,12 +62,12 @@ struct Response: Sendable {
             framing = .chunked
         }
         guard keepAlive else {
-            headers.replaceOrAdd(name: "Connection", value: "close")
+            headers.add(name: "Connection", value: "close")
             return (false, framing)
         }
         if request.version.major == 1 && request.version.minor == 0 {
             // HTTP/1.0 closes by default: a client that asked to keep the connection must be told it may.
-            headers.replaceOrAdd(name: "Connection", value: "keep-alive")
+            headers.add(name: "Connection", value: "keep-alive")
         }
         return (true, framing)
     }
@@ -75,7 +75,8 @@ struct Response: Sendable {
     /// An OCI error body with the status its code travels with.
     static func error(_ error: RegistryError, includeBody: Bool = true) -> Response {
         let body = ByteBuffer(string: error.jsonBody)
-        var headers: HTTPHeaders = ["Content-Type": "application/json", "Content-Length": "\(body.readableBytes)"]
+        var headers: ResponseHeaders = ["Content-Type": "application/json"]
+        headers.addContentLength(Int64(body.readableBytes))
         if let retryAfter = error.retryAfter { headers.add(name: "Retry-After", value: retryAfter) }
         return Response(status: .init(statusCode: error.status), headers: headers, body: includeBody ? .buffer(body) : .none)
     }

@@ -16,10 +16,9 @@ enum BodyFraming: Equatable {
 /// The bytes of a response head, written by Stowage itself (not by NIO's response encoder: one
 /// buffer per response, with the body appended when it is small, is one write and one handler hop
 /// instead of three of each; `Benchmarks/NIOBaseline` `--decoder-only` measures the difference).
-/// Header names and values are written as they are: each is a constant, a number, a value Stowage
-/// validated, or one an upstream sent as a header (so none holds CR or LF).
+/// The header lines come written (`ResponseHeaders`).
 enum ResponseHead {
-    static func write(version: HTTPVersion, status: HTTPResponseStatus, headers: HTTPHeaders, into buffer: inout ByteBuffer) {
+    static func write(version: HTTPVersion, status: HTTPResponseStatus, headers: ResponseHeaders, into buffer: inout ByteBuffer) {
         if version.major == 1 && version.minor == 0 {
             buffer.writeStaticString("HTTP/1.0 ")
         } else {
@@ -32,12 +31,7 @@ enum ResponseHead {
         buffer.writeInteger(UInt8(ascii: " "))
         buffer.writeString(status.reasonPhrase)
         buffer.writeStaticString("\r\n")
-        for (name, value) in headers {
-            buffer.writeString(name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(value)
-            buffer.writeStaticString("\r\n")
-        }
+        buffer.writeImmutableBuffer(headers.bytes)
         buffer.writeStaticString("\r\n")
     }
 

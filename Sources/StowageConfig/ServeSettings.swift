@@ -325,6 +325,11 @@ public struct ServeSettings: Sendable {
     }
 
     static func parseBaseURL(_ text: String, key: String) throws(ConfigError) -> String {
+        if let redacted = redactingCredentials(text) {
+            // The URL is logged at start-up and in errors: a password in it would be too.
+            throw ConfigError(key: key, problem: "holds credentials (\(redacted)): give the user as username and the password as passwordFile or "
+                + "passwordEnv (--upstream-username, --upstream-password-file, --upstream-password-env), never in the URL")
+        }
         var trimmed = text
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
         guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
@@ -335,6 +340,16 @@ public struct ServeSettings: Sendable {
             throw ConfigError(key: key, problem: "ends in /v2: give the registry's base URL without it, Stowage adds /v2/ itself (got \"\(text)\")")
         }
         return trimmed
+    }
+
+    /// The URL with its user information shown as `***@`, when it has any (`scheme://user:password@host`);
+    /// nil when it has none.
+    static func redactingCredentials(_ text: String) -> String? {
+        guard let schemeEnd = text.range(of: "://") else { return nil }
+        let rest = text[schemeEnd.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard let at = authority.lastIndex(of: "@") else { return nil }
+        return String(text[..<schemeEnd.upperBound]) + "***@" + String(text[text.index(after: at)...])
     }
 
     /// `host` or `host:port` of an already validated base URL.

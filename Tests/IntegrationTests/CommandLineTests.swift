@@ -48,6 +48,14 @@ import Testing
         #expect(result.stderr.contains("--upstream: must be an http:// or https:// URL"))
     }
 
+    @Test func credentialsInTheUpstreamURLAreRefusedAndNeverPrinted() throws {
+        let result = try serve(["--config", Paths.harness + "/empty-config.yaml", "--upstream", "http://user%40x:LICENSE123@127.0.0.1:9",
+                                "--listen", "127.0.0.1:0"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--upstream: holds credentials (http://***@127.0.0.1:9)"), "\(result.stderr)")
+        #expect(!result.stderr.contains("LICENSE123"))
+    }
+
     @Test func aMissingConfigFileExitsWith2() throws {
         let result = try serve(["--config", "/nonexistent/stowage.yaml"])
         #expect(result.status == 2)

@@ -38,6 +38,20 @@ import Upstream
         #expect(resolved.upstreams.map(\.pathPrefix) == [nil, "ghcr", "quay", "vendor"], "the paths of Deploy/registries.conf.d/stowage.conf")
     }
 
+    @Test(arguments: ["http://customer%40example.com:LICENSE123@registry.example:5000", "https://LICENSE123@registry.example/v2x"])
+    func anUpstreamURLWithCredentialsIsRefusedWithoutRepeatingThem(_ url: String) throws {
+        let fromFile = try #require(error("upstream: {url: \"\(url)\"}"))
+        #expect(fromFile.key == "upstream.url")
+        #expect(fromFile.problem.hasPrefix("holds credentials (\(url.hasPrefix("https") ? "https" : "http")://***@registry.example"), "\(fromFile)")
+        #expect(fromFile.problem.contains("passwordFile"))
+        #expect(!"\(fromFile)".contains("LICENSE123"))
+        var overrides = ServeOverrides()
+        overrides.upstreamURL = url
+        let fromFlag = try #require(error("listen: 127.0.0.1:5000", overrides))
+        #expect(fromFlag.key == "--upstream")
+        #expect(!"\(fromFlag)".contains("LICENSE123"))
+    }
+
     @Test func flagsWinOverTheFile() throws {
         var overrides = ServeOverrides()
         overrides.listen = "0.0.0.0:6000"

@@ -33,19 +33,28 @@ public struct ByteRange: Hashable, Sendable {
         let endText = spec[spec.index(after: dash)...].trimmingCharacters(of: " \t")
         if startText.isEmpty {
             // Suffix: the last n bytes.
-            guard let n = Int64(endText), n >= 0, endText.allSatisfy(\.isASCIIDigit) else { return .whole }
+            guard let n = position(endText) else { return .whole }
             guard n > 0, size > 0 else { return .unsatisfiable }
             return .partial(ByteRange(first: max(0, size - n), last: size - 1))
         }
-        guard let start = Int64(startText), startText.allSatisfy(\.isASCIIDigit) else { return .whole }
+        guard let start = position(startText) else { return .whole }
         var end = size - 1
         if !endText.isEmpty {
-            guard let parsed = Int64(endText), endText.allSatisfy(\.isASCIIDigit) else { return .whole }
+            guard let parsed = position(endText) else { return .whole }
             guard parsed >= start else { return .whole }
             end = min(parsed, size - 1)
         }
         guard start < size else { return .unsatisfiable }
         return .partial(ByteRange(first: start, last: end))
+    }
+}
+
+extension ByteRange {
+    /// A byte position: ASCII digits only; one beyond `Int64.max` is `Int64.max` (no representation
+    /// is that long, so the range is cut to the end or unsatisfiable, as RFC 9110 says, not ignored).
+    static func position(_ text: String) -> Int64? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+        return Int64(text) ?? .max
     }
 }
 

@@ -6,6 +6,13 @@ import Testing
         #expect(ByteRange.resolve(header: nil, size: 100) == .whole)
     }
 
+    @Test func positionsBeyondInt64AreClampedNotIgnored() {
+        #expect(ByteRange.resolve(header: "bytes=10-99999999999999999999", size: 100) == .partial(ByteRange(first: 10, last: 99)))
+        #expect(ByteRange.resolve(header: "bytes=-99999999999999999999", size: 100) == .partial(ByteRange(first: 0, last: 99)))
+        #expect(ByteRange.resolve(header: "bytes=99999999999999999999-", size: 100) == .unsatisfiable)
+        #expect(ByteRange.resolve(header: "bytes=+5-9", size: 100) == .whole, "only digits")
+    }
+
     @Test func aClosedRangeIsServedInclusively() {
         #expect(ByteRange.resolve(header: "bytes=0-9", size: 100) == .partial(ByteRange(first: 0, last: 9)))
     }

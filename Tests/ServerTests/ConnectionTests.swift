@@ -50,6 +50,46 @@ import Testing
         #expect(await client.isClosedByServer())
     }
 
+    @Test(arguments: [
+        "GET /v2/\r\n\r\n",  // HTTP/0.9: no version
+        "GET /v2/ HTTP/1.1\r\n\r\n",  // no Host
+        "GET /v2/ HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",  // two
+    ])
+    func aRequestWithoutExactlyOneHostOrWithoutAVersionIsOneBadRequestAndTheConnectionIsClosed(_ request: String) async throws {
+        let server = try await InProcessServer.start()
+        defer { Task { await server.stop() } }
+        let client = try RawClient(port: server.port)
+        try client.send(request)
+
+        let response = try await client.response()
+        #expect(response.statusLine == "HTTP/1.1 400 Bad Request")
+        #expect(response.header("Connection") == "close")
+        #expect(await client.isClosedByServer(), "one 400, then the close")
+    }
+
+    @Test func aConnectIsMethodNotAllowedAndEndsTheConnection() async throws {
+        let server = try await InProcessServer.start()
+        defer { Task { await server.stop() } }
+        let client = try RawClient(port: server.port)
+        try client.send("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\nGET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n")
+
+        let response = try await client.response()
+        #expect(response.status == 405)
+        #expect(response.header("Allow") == "GET, HEAD")
+        #expect(response.text.contains("\"code\":\"UNSUPPORTED\""))
+        #expect(await client.isClosedByServer(), "nothing after a CONNECT is parsed: the connection ends instead of hanging")
+    }
+
+    @Test func anOptionsRequestIsMethodNotAllowedAndTheConnectionGoesOn() async throws {
+        let server = try await InProcessServer.start()
+        defer { Task { await server.stop() } }
+        let client = try RawClient(port: server.port)
+        try client.send("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\nGET /v2/ HTTP/1.1\r\nHost: x\r\n\r\n")
+
+        #expect(try await client.response().status == 405)
+        #expect(try await client.response().status == 200)
+    }
+
     @Test func anIdleConnectionIsClosedAfterTheIdleTimeout() async throws {
         let server = try await InProcessServer.start(limits: ConnectionLimits(idleTimeout: .milliseconds(300), maxConnections: 8))
         defer { Task { await server.stop() } }

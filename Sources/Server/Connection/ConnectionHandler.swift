@@ -16,8 +16,11 @@ import NIOHTTP1
 ///   response ends, the next one is answered. So responses leave in request order.
 /// - While `maximumWaiting` requests wait, reads stop (the `read` event is held), and resume when
 ///   the queue is below it again: a client cannot queue without bound.
-/// - A request that cannot be parsed (or whose head is over the limits) is answered `400` once the
-///   responses before it have ended, and the connection is closed.
+/// - A request that cannot be parsed (or whose head is over the limits), and an HTTP/1.1 request
+///   without exactly one `Host` (RFC 9112 §3.2), is answered `400` once the responses before it
+///   have ended, and the connection is closed.
+/// - A `CONNECT` or a request to switch protocols (`Upgrade`) is answered (405, or what its route
+///   gives) and the connection closed after it: NIO's decoder parses nothing after such a request.
 /// - When the server drains (`ChannelShouldQuiesceEvent`), an idle connection is closed at once, a
 ///   busy one once its current response has ended (requests still waiting are not answered).
 final class ConnectionHandler: ChannelDuplexHandler {
@@ -38,8 +41,12 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var waiting: [Exchange] = []
     /// A parse error to answer once the responses before it have ended.
     private var failedRequest = false
+    /// The `400` has been written: a decoder that reports more errors gets no second one.
+    private var badRequestAnswered = false
     /// The server is draining: close once the current response has ended.
     private var quiescing = false
+    /// The current request is the connection's last (a `CONNECT` or an `Upgrade`).
+    private var lastRequest = false
     /// A `read` held back while too many requests wait.
     private var readHeld = false
     /// The asynchronous part of the current request, if it has one.
@@ -63,6 +70,11 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .end:
             guard let head, !failedRequest else { return }
             self.head = nil
+            guard Self.hasOneHost(head) else {
+                failedRequest = true
+                if !answering { answerBadRequest(context: context) }
+                return
+            }
             let client = self.client ?? Self.describe(context.channel.remoteAddress)
             self.client = client
             let exchange = Exchange(request: RegistryRequest(head), started: .now, client: client)
@@ -72,6 +84,19 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 respond(to: exchange, context: context)
             }
         }
+    }
+
+    /// HTTP/1.1 requires exactly one `Host`; HTTP/1.0 at most one.
+    private static func hasOneHost(_ head: HTTPRequestHead) -> Bool {
+        var count = 0
+        for (name, _) in head.headers where name.utf8.count == 4 && name.lowercased() == "host" { count += 1 }
+        return head.version.minor == 0 ? count <= 1 : count == 1
+    }
+
+    /// Whether NIO's decoder stops after this request: it then reads the rest as another protocol.
+    private static func endsParsing(_ head: HTTPRequestHead) -> Bool {
+        if case .CONNECT = head.method { return true }
+        return head.headers.contains(name: "Upgrade")
     }
 
     /// Holds reads back while too many requests wait to be answered.
@@ -100,6 +125,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     }
 
     private func answerBadRequest(context: ChannelHandlerContext) {
+        guard !badRequestAnswered else { return }
+        badRequestAnswered = true
         var buffer = context.channel.allocator.buffer(capacity: 160)
         let headers: ResponseHeaders = ["Connection": "close", "Content-Length": "0", "Docker-Distribution-API-Version": "registry/2.0"]
         ResponseHead.write(version: .http1_1, status: .badRequest, headers: headers, into: &buffer)
@@ -124,6 +151,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
 
     private func respond(to exchange: Exchange, context: ChannelHandlerContext) {
         answering = true
+        lastRequest = Self.endsParsing(exchange.request.head)
         switch handler.resolve(exchange.request) {
         case .now(let response):
             writer.write(response, for: exchange, context: context) { [self] outcome in
@@ -157,7 +185,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func ended(_ outcome: ResponseWriter.Outcome, context: ChannelHandlerContext) {
         answering = false
         work = nil
-        guard outcome.reusable, !quiescing else {
+        guard outcome.reusable, !quiescing, !lastRequest else {
             context.close(promise: nil)
             return
         }

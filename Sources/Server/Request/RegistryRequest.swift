@@ -28,7 +28,14 @@ struct RegistryRequest: Sendable {
         target = Self.target(head.method, path: path)
     }
 
+    /// The method first: anything but GET and HEAD is 405 whatever the path (`CONNECT host:443`,
+    /// `OPTIONS *` and pushes alike); then the path.
     private static func target(_ method: HTTPMethod, path: Substring) -> Target {
+        switch method {
+        case .GET, .HEAD: break
+        default:
+            return .refused(.unsupported("Stowage is a pull-through cache: \(method.rawValue.prefix(20)) is not supported"), allow: "GET, HEAD")
+        }
         guard let parsed = Route.parse(path) else {
             return .refused(RegistryError(.nameUnknown, "no such endpoint \(path.prefix(200))", status: 404))
         }
@@ -36,11 +43,6 @@ struct RegistryRequest: Sendable {
         case .failure(let error):
             return .refused(error)
         case .success(let route):
-            switch method {
-            case .GET, .HEAD: break
-            default:
-                return .refused(.unsupported("Stowage is a pull-through cache: \(method.rawValue) is not supported"), allow: "GET, HEAD")
-            }
             return .route(route)
         }
     }

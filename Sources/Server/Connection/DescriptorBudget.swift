@@ -19,8 +19,10 @@ public enum DescriptorBudget {
         return limit.rlim_cur >= rlim_t(Int.max) ? Int.max : Int(limit.rlim_cur)
     }
 
-    /// The connections a descriptor limit leaves room for: two descriptors each, after the reserve.
+    /// The connections a descriptor limit leaves room for: two descriptors each, after the reserve
+    /// (half the limit when the limit is small: at 256, 128 for the rest and 64 connections).
     public static func maxConnections(descriptorLimit: Int) -> Int {
-        max(16, (min(descriptorLimit, 1 << 24) - reserve) / 2)
+        let limit = min(descriptorLimit, 1 << 24)
+        return max(8, (limit - min(reserve, limit / 2)) / 2)
     }
 }

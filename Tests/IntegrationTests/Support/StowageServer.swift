@@ -21,7 +21,9 @@ final class StowageServer: Sendable {
     }
 
     /// Starts Stowage against `upstream` with the license-style credentials, plus `extra` flags.
-    static func start(upstream: String, storage: String? = nil, credentials: Bool = true, extra: [String] = []) async throws -> StowageServer {
+    /// `descriptorLimit`: run it under that RLIMIT_NOFILE (soft and hard), through `prlimit`.
+    static func start(upstream: String, storage: String? = nil, credentials: Bool = true, extra: [String] = [],
+                      descriptorLimit: Int? = nil) async throws -> StowageServer {
         var arguments = ["--upstream", upstream]
         var environment = ProcessInfo.processInfo.environment
         if credentials {
@@ -30,7 +32,7 @@ final class StowageServer: Sendable {
         }
         // Flags only: the repository's Configs/stowage.yaml must not leak into tests.
         arguments += ["--config", Paths.harness + "/empty-config.yaml"]
-        return try await launch(arguments + extra, storage: storage, environment: environment)
+        return try await launch(arguments + extra, storage: storage, environment: environment, descriptorLimit: descriptorLimit)
     }
 
     /// Starts Stowage with `yaml` as its config file (its upstreams), plus `extra` flags.
@@ -40,13 +42,18 @@ final class StowageServer: Sendable {
         return try await launch(["--config", path] + extra, storage: storage, environment: ProcessInfo.processInfo.environment)
     }
 
-    private static func launch(_ arguments: [String], storage: String?, environment: [String: String]) async throws -> StowageServer {
+    private static func launch(_ arguments: [String], storage: String?, environment: [String: String],
+                               descriptorLimit: Int? = nil) async throws -> StowageServer {
         let storage = storage ?? Paths.temporaryDirectory("storage")
         // No drain delay (5 s by default): every test stops its server; one that tests the delay sets it.
         // Metrics on a free port too: tests run many servers at once.
         let common = ["serve", "--listen", "127.0.0.1:0", "--storage", storage, "--log-level", "debug", "--drain-delay", "0s",
                       "--metrics-listen", "127.0.0.1:0"]
-        let process = try ChildProcess(Paths.stowage, common + arguments, logPath: storage + ".stowage.log", environment: environment)
+        // prlimit sets the limit and execs the command: the process (and its pid) is Stowage's.
+        let process = try descriptorLimit.map { limit in
+            try ChildProcess("/usr/bin/prlimit", ["--nofile=\(limit):\(limit)", Paths.stowage] + common + arguments,
+                             logPath: storage + ".stowage.log", environment: environment)
+        } ?? ChildProcess(Paths.stowage, common + arguments, logPath: storage + ".stowage.log", environment: environment)
         guard let line = await process.readLine(timeout: .seconds(30)), let range = line.range(of: "https://") ?? line.range(of: "http://") else {
             throw HarnessError("stowage did not start; see \(storage).stowage.log")
         }

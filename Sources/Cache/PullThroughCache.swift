@@ -190,10 +190,19 @@ public final class PullThroughCache: RegistryContent {
     private func fetchManifest(_ repository: CacheRepository, _ reference: ManifestReference) async throws(RegistryError) -> StoredManifest {
         let manifest = try await remote.verifiedManifest(repository, reference)
         let tag: TagKey? = if case .tag(let tag) = reference { TagKey(repository.key, tag: tag) } else { nil }
-        _ = try await storeAccess { () throws(StoreError) in try await store.putManifest(manifest, linkedTo: repository.key, tag: tag) }
-        logger.info("cached manifest", metadata: repository.logMetadata([
-            "reference": "\(reference)", "digest": "\(manifest.digest)",
-        ]))
+        do {
+            if try await store.putManifest(manifest, linkedTo: repository.key, tag: tag) {
+                logger.info("cached manifest", metadata: repository.logMetadata([
+                    "reference": "\(reference)", "digest": "\(manifest.digest)",
+                ]))
+            }
+        } catch {
+            // Verified bytes are served even when they cannot be kept (a full filesystem, say).
+            store.noteUncachedForSpace()
+            logger.warning("could not store the manifest; it is served without being kept", metadata: repository.logMetadata([
+                "reference": "\(reference)", "digest": "\(manifest.digest)", "error": "\(error)",
+            ]))
+        }
         return manifest
     }
 

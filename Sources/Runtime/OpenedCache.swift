@@ -20,7 +20,7 @@ public final class OpenedCache: Sendable {
     /// Opens the store in `role`: `.server` for `serve`; `.reader` beside a running server.
     /// `existing`: refuse a store that is not there (a command that only reads it).
     public init(_ settings: ServeSettings, role: ContentStore.Role, existing: Bool = false, logger: Logger) throws(StorageOpeningError) {
-        store = try ContentStore.open(settings.storage, role: role, existing: existing, logger: logger)
+        store = try ContentStore.open(settings.storage, role: role, existing: existing, minimumFreeBytes: settings.minFreeBytes, logger: logger)
         if settings.upstreams.isEmpty {
             let client = RegistryClient.makeHTTPClient(settings: .none)
             (upstreams, httpClients) = ([CachedUpstream.none(registry: RegistryClient(httpClient: client, settings: .none, logger: logger))], [client])

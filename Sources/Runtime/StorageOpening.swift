@@ -7,13 +7,16 @@ extension ContentStore {
     /// The store the settings name, opened in `role`: the one place a command opens a store.
     /// `existing` commands (inspection, export) refuse a store that is not there instead of
     /// creating an empty one wherever they were started.
-    public static func open(_ settings: StorageSettings, role: Role, existing: Bool = false, logger: Logger) throws(StorageOpeningError) -> ContentStore {
+    /// `minimumFreeBytes`: the free space downloads leave on the filesystem (`storage.minFreeSpace`).
+    public static func open(_ settings: StorageSettings, role: Role, existing: Bool = false, minimumFreeBytes: Int64? = nil,
+                            logger: Logger) throws(StorageOpeningError) -> ContentStore {
         let path = settings.absolutePath
         if existing && !FileManager.default.fileExists(atPath: StorageLayout(root: path).indexDirectory) {
             throw StorageOpeningError(path: path, reason: .missing)
         }
         do {
-            return try ContentStore(root: path, budget: settings.maxBytes.map { StorageBudget(maxBytes: $0) }, role: role, logger: logger)
+            return try ContentStore(root: path, budget: settings.maxBytes.map { StorageBudget(maxBytes: $0) }, minimumFreeBytes: minimumFreeBytes,
+                                    role: role, logger: logger)
         } catch {
             throw StorageOpeningError(path: path, reason: .store(error))
         }

@@ -13,6 +13,7 @@ extension ContentStore {
     public func putManifest(_ manifest: StoredManifest, linkedTo repository: RepositoryKey? = nil, tag: TagKey? = nil,
                             checkedAt: Int64 = now()) async throws(StoreError) -> Bool {
         try await writer.perform { [self] () throws(StoreError) -> Bool in
+            let disk = diskRoom()
             let (stored, files) = try transaction(environment) { txn throws(LMDBError) -> (Bool, [Digest]) in
                 if let tag {
                     try txn.put(TagRecord(digest: manifest.digest, checkedAt: checkedAt).encoded(), for: tag.bytes, in: databases.tags)
@@ -21,7 +22,7 @@ extension ContentStore {
                 if let repository { try addLinks(Self.linkedByManifest(manifest), to: repository, txn) }
                 let key = ContentKey(.manifest, manifest.digest)
                 if try txn.get(manifest.digest.indexKey, in: databases.manifests) != nil { return (true, []) }
-                let room = try makeRoom(for: Int64(manifest.size), sparing: nil, txn)
+                let room = try makeRoom(for: Int64(manifest.size), sparing: nil, disk: disk, txn)
                 guard room.granted else { return (false, room.files) }
                 try txn.put(manifest.encoded(), for: manifest.digest.indexKey, in: databases.manifests)
                 try addEntry(key, size: Int64(manifest.size), txn)
@@ -45,19 +46,20 @@ extension ContentStore {
         try await writer.write { [self] txn throws(LMDBError) in try applyPending(txn) }
     }
 
-    /// Starts a download of `digest` into `ingest/`. With a budget and a known size, room is made
-    /// first (evicting if needed) and reserved; nil means no room can be made, and the caller
-    /// should stream the blob without keeping it.
+    /// Starts a download of `digest` into `ingest/`. With a budget or a free-space floor and a
+    /// known size, room is made first (evicting if needed) and reserved; nil means no room can be
+    /// made, and the caller should stream the blob without keeping it.
     public func beginIngest(of digest: Digest, expectedSize: Int64?) async throws(StoreError) -> BlobIngest? {
         var reservation: SpaceReservation?
-        if budget != nil, let expectedSize {
+        if budget != nil || minimumFreeBytes != nil, let expectedSize {
             reservation = try await writer.perform { [self] () throws(StoreError) -> SpaceReservation? in
                 // Reserved on the writer thread: no other reservation or commit can slip in between
                 // the check and the promise. Most downloads fit, and that needs only a read.
                 let used = try read { txn throws(LMDBError) in try AccessIndex(databases: databases).bytesUsed(txn) }
-                if fits(expectedSize, used: used) { return SpaceReservation(bytes: expectedSize, table: reservations) }
+                let disk = diskRoom()
+                if fits(expectedSize, used: used, disk: disk) { return SpaceReservation(bytes: expectedSize, table: reservations) }
                 let (granted, files) = try transaction(environment) { txn throws(LMDBError) in
-                    let room = try makeRoom(for: expectedSize, sparing: nil, txn)
+                    let room = try makeRoom(for: expectedSize, sparing: nil, disk: disk, txn)
                     return (room.granted ? SpaceReservation(bytes: expectedSize, table: reservations) : nil, room.files)
                 }
                 unlinkEvicted(files)
@@ -92,7 +94,8 @@ extension ContentStore {
                 // A download of unknown size reserved nothing; one of known size reserved all of it.
                 let needed = size - (reservation?.bytes ?? 0)
                 guard needed > 0 else { return (.stored, []) }
-                let room = try makeRoom(for: needed, sparing: digest, txn)
+                // The bytes are on the filesystem already (in ingest/): only the budget is asked.
+                let room = try makeRoom(for: needed, sparing: digest, disk: nil, txn)
                 return (room.granted ? .stored : .noRoom, room.files)
             }
             unlinkEvicted(files)
@@ -121,30 +124,44 @@ extension ContentStore {
     // MARK: On the writer thread
 
     /// Inside a write transaction: whether `bytes` more fit under the budget (committed plus
-    /// reserved), evicting least-recently-used content down to the low watermark when they do not.
-    /// Returns the evicted blob files, to unlink once the transaction has committed.
-    func makeRoom(for bytes: Int64, sparing spared: Digest?, _ txn: borrowing LMDBTransaction) throws(LMDBError) -> (granted: Bool, files: [Digest]) {
-        guard let budget else { return (true, []) }
-        guard bytes <= budget.maxBytes else { return (false, []) }
+    /// reserved) and, when `disk` is given, in the filesystem's room above the free-space floor;
+    /// evicting least-recently-used content when they do not: down to the budget's low watermark,
+    /// and further if the filesystem needs it. Returns the evicted blob files, to unlink once the
+    /// transaction has committed (their space counts as freed).
+    func makeRoom(for bytes: Int64, sparing spared: Digest?, disk: Int64?, _ txn: borrowing LMDBTransaction) throws(LMDBError) -> (granted: Bool, files: [Digest]) {
+        guard budget != nil || disk != nil else { return (true, []) }
+        if let budget, bytes > budget.maxBytes { return (false, []) }
         let used = try AccessIndex(databases: databases).bytesUsed(txn)
-        if fits(bytes, used: used) { return (true, []) }
+        if fits(bytes, used: used, disk: disk) { return (true, []) }
         try applyPending(txn)  // the access order must be current before choosing what to evict
         let reserved = reservations.reservedBytes
+        var target = budget.map { $0.lowWatermark - reserved - bytes } ?? .max
+        if let disk { target = min(target, used - (bytes + reserved - disk)) }
         var sparing = leases.leased
         if let spared { sparing.insert(spared) }
-        let outcome = try Eviction(databases: databases).run(down: max(0, budget.lowWatermark - reserved - bytes), sparing: sparing, txn)
+        let outcome = try Eviction(databases: databases).run(down: max(0, target), sparing: sparing, txn)
         if !outcome.evicted.isEmpty {
             logger.info("evicted least recently used content", metadata: [
                 "items": "\(outcome.evicted.count)", "bytes": "\(outcome.freedBytes)", "for": "\(bytes)",
             ])
         }
-        return (fits(bytes, used: used - outcome.freedBytes), outcome.files)
+        return (fits(bytes, used: used - outcome.freedBytes, disk: disk.map { $0 + outcome.freedBytes }), outcome.files)
     }
 
-    /// Whether `bytes` more fit under the budget beside `used` committed and the reserved bytes.
-    func fits(_ bytes: Int64, used: Int64) -> Bool {
+    /// Whether `bytes` more fit under the budget beside `used` committed and the reserved bytes,
+    /// and (with `disk`, the filesystem's room above the floor) on the filesystem beside the
+    /// reserved bytes (counted whole, though downloads under way have written part of them).
+    func fits(_ bytes: Int64, used: Int64, disk: Int64? = nil) -> Bool {
+        if let disk, bytes + reservations.reservedBytes > disk { return false }
         guard let budget else { return true }
         return used + reservations.reservedBytes + bytes <= budget.maxBytes
+    }
+
+    /// The filesystem's free bytes above `minimumFreeBytes` (negative below it); nil with no floor,
+    /// or when the filesystem cannot be asked.
+    func diskRoom() -> Int64? {
+        guard let minimumFreeBytes, let available = POSIX.availableBytes(layout.root) else { return nil }
+        return available - minimumFreeBytes
     }
 
     /// Adds new content at the most recent end of the access order.

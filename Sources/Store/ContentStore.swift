@@ -23,6 +23,9 @@ public final class ContentStore: Sendable {
 
     public let layout: StorageLayout
     public let budget: StorageBudget?
+    /// Free space the store leaves on its filesystem: a download that would take the filesystem
+    /// below it evicts first, or is streamed without being kept (nil: no such floor).
+    public let minimumFreeBytes: Int64?
     let environment: LMDBEnvironment
     let databases: IndexDatabases
     let writer: IndexWriter
@@ -41,10 +44,11 @@ public final class ContentStore: Sendable {
     /// store reconciles the index with the files (see `reconcile`). `fileThreads` bounds how many
     /// downloads write or fsync at once; an fsync of a large blob can take seconds on a slow disk,
     /// so there are a few, and the other downloads keep writing meanwhile.
-    public init(root: String, budget: StorageBudget? = nil, role: Role = .server, mapSize: Int = 64 << 30, fileThreads: Int = 4,
-                logger: Logger) throws(StoreError) {
+    public init(root: String, budget: StorageBudget? = nil, minimumFreeBytes: Int64? = nil, role: Role = .server, mapSize: Int = 64 << 30,
+                fileThreads: Int = 4, logger: Logger) throws(StoreError) {
         layout = StorageLayout(root: root)
         self.budget = budget
+        self.minimumFreeBytes = minimumFreeBytes
         self.logger = logger
         try POSIX.makeDirectories(layout.indexDirectory)
         try POSIX.makeDirectories(layout.blobsDirectory)
@@ -167,6 +171,11 @@ public final class ContentStore: Sendable {
     }
 
     /// Counts a request the cache had to send upstream.
+    /// A manifest or blob that was served but could not be kept.
+    public func noteUncachedForSpace() {
+        pending.count(.uncachedForSpace)
+    }
+
     public func noteMiss() {
         pending.count(.miss)
     }

@@ -88,6 +88,15 @@ enum POSIX {
         }
     }
 
+    /// Bytes an unprivileged writer may still use on the filesystem holding `path` (`statvfs`'s
+    /// available blocks); nil when it cannot be asked.
+    static func availableBytes(_ path: String) -> Int64? {
+        var status = statvfs()
+        guard statvfs(path, &status) == 0 else { return nil }
+        let (blocks, size) = (Int64(clamping: status.f_bavail), Int64(clamping: status.f_frsize))
+        return blocks.multipliedReportingOverflow(by: size).overflow ? .max : blocks * size
+    }
+
     static func fileSize(_ path: String) -> Int64? {
         var info = stat()
         guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }

@@ -30,6 +30,7 @@ enum StowageCLI {
     struct Stats: Decodable {
         let bytesUsed: Int64
         let evictions: Int64
+        let uncachedForSpace: Int64
     }
 
     static func stats(storage: String) throws -> Stats {

@@ -279,7 +279,8 @@ public final class PullThroughCache: RegistryContent {
             ]))
             do {
                 return .following(try BlobFetch.start(digest: digest, upstream: upstream, through: repository.key, ingest: ingest,
-                                                      store: store, logger: logger, metrics: downloads, finished: forget))
+                                                      store: store, logger: logger, metrics: downloads,
+                                                      stallTimeout: repository.upstream.registry.settings.stallTimeout, finished: forget))
             } catch {
                 throw logged(error)
             }

@@ -86,6 +86,8 @@ public struct ConfigFile: Decodable, Sendable, Equatable {
         public var connectTimeout: String?
         public var responseTimeout: String?
         public var readTimeout: String?
+        /// A blob body with no progress for this long is given up (well under `readTimeout`).
+        public var stallTimeout: String?
         public var tagTTL: String?
         public var breakerThreshold: Int?
         public var breakerBackoff: String?

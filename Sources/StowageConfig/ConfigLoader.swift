@@ -43,7 +43,7 @@ public enum ConfigLoader {
         "connections": ["idleTimeout", "requestHeadTimeout", "maxConnections", "drainDelay", "drainTimeout", "shutdownGrace"],
         "storage": ["path", "maxSize", "minFreeSpace"],
         "upstream": ["name", "url", "namespaces", "pathPrefix", "default", "repositoryPrefix", "username", "password", "passwordFile", "passwordEnv",
-                     "dockerConfigJSON", "caFile", "connectTimeout", "responseTimeout", "readTimeout", "tagTTL",
+                     "dockerConfigJSON", "caFile", "connectTimeout", "responseTimeout", "readTimeout", "stallTimeout", "tagTTL",
                      "breakerThreshold", "breakerBackoff"],
     ]
 

@@ -28,6 +28,7 @@ public struct ServeOverrides: Sendable {
     public var maxSize: String?
     public var breakerBackoff: String?
     public var readTimeout: String?
+    public var stallTimeout: String?
     public var breakerThreshold: Int?
     public var idleTimeout: String?
     public var requestHeadTimeout: String?
@@ -201,6 +202,9 @@ public struct ServeSettings: Sendable {
         }
         if let text = overrides.readTimeout ?? upstream.readTimeout {
             settings.readTimeout = try duration(text, key: overrides.readTimeout != nil ? "--read-timeout" : "\(key).readTimeout")
+        }
+        if let text = overrides.stallTimeout ?? upstream.stallTimeout {
+            settings.stallTimeout = try duration(text, key: overrides.stallTimeout != nil ? "--stall-timeout" : "\(key).stallTimeout")
         }
         if let threshold = overrides.breakerThreshold ?? upstream.breakerThreshold {
             guard threshold >= 1 else {

@@ -51,6 +51,9 @@ struct CacheOptions: ParsableArguments {
     @Option(help: "Longest pause allowed between two chunks of a body being downloaded, e.g. 60s (upstream.readTimeout).")
     var readTimeout: String?
 
+    @Option(help: "Give up a blob download that makes no progress for this long, e.g. 15s: its clients are cut at once and the next request fetches anew (upstream.stallTimeout).")
+    var stallTimeout: String?
+
     @Option(help: "How long a tag the upstream confirmed is served without asking again, e.g. 60s; 0s asks every time (upstream.tagTTL).")
     var tagTTL: String?
 
@@ -89,6 +92,7 @@ struct CacheOptions: ParsableArguments {
         overrides.connectTimeout = connectTimeout
         overrides.responseTimeout = responseTimeout
         overrides.readTimeout = readTimeout
+        overrides.stallTimeout = stallTimeout
         overrides.tagTTL = tagTTL
         overrides.maxSize = maxSize
         overrides.breakerBackoff = breakerBackoff

@@ -15,6 +15,7 @@ every repository has digests of its own):
   hang/app         any request waits 60 s before it is answered
   missing/app      its layer is missing: HEAD and GET of it answer 404 BLOB_UNKNOWN (manifest and config are fine)
   chunked/app      blob GET: Transfer-Encoding: chunked and no Content-Length (the length is known only at the end)
+  stalled/app      blob GET: headers with the full Content-Length, half the body, then nothing for 60 s (the socket stays open)
   redirect/app     blob GET: 307 to http://<redirectHost>/blobdata/<digest>, a second listener on
                    127.0.0.2 (on 127.0.0.1 if that cannot bind) that serves the bytes
   huge/app         with --huge-mib N: one blob of N MiB (no manifest), generated as it is sent and
@@ -51,7 +52,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import imagegen
 
 REPOSITORIES = ["good/app", "ratelimited/app", "corrupt/app", "dropped/app", "slow/app", "hang/app", "redirect/app", "missing/app",
-                "chunked/app"]
+                "chunked/app", "stalled/app"]
 HANG_SECONDS = 60
 TRICKLE_STEPS = 40
 FLIP = bytes(255 - value for value in range(256))
@@ -228,6 +229,12 @@ class RegistryHandler(Handler):
             return
         self.start(200, {"Content-Type": "application/octet-stream", "Docker-Content-Digest": reference,
                          "Content-Length": str(len(data))})
+        if repository == "stalled/app":
+            self.wfile.write(data[:len(data) // 2])
+            self.wfile.flush()
+            time.sleep(HANG_SECONDS)
+            self.close_connection = True
+            return
         if repository == "dropped/app":
             self.wfile.write(data[:len(data) // 2])
             self.wfile.flush()

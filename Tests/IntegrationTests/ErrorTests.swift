@@ -149,6 +149,26 @@ import Testing
         #expect(try await faulty.fetches(containing: "/v2/dropped/app/blobs/") - before == 2)
     }
 
+    @Test func aStalledBodyIsGivenUpAfterTheStallTimeoutAndTheRetryFetchesAgain() async throws {
+        let faulty = try await Fixtures.faultyUpstream()
+        let stowage = try await StowageServer.start(upstream: faulty.url, extra: ["--stall-timeout", "1s"])
+        defer { Task { await stowage.stop() } }
+        let blob = faulty.image("stalled/app").blobs.max { $0.size < $1.size }!
+        let before = try await faulty.fetches(containing: "/v2/stalled/app/blobs/")
+        let asked = ContinuousClock.now
+        let first = try? await HTTP.request(.GET, "\(stowage.url)/v2/stalled/app/blobs/\(blob.digest)", timeout: .seconds(30))
+        let cutAfter = ContinuousClock.now - asked
+        #expect(first == nil || first!.body.count < Int(blob.size), "a stalled body is never passed off as whole")
+        #expect(cutAfter < .seconds(4), "the client was cut after \(cutAfter), not held for the 60 s read timeout")
+        // The retry is a fetch of its own, not the stalled one joined.
+        let retried = ContinuousClock.now
+        _ = try? await HTTP.request(.GET, "\(stowage.url)/v2/stalled/app/blobs/\(blob.digest)", timeout: .seconds(30))
+        #expect(ContinuousClock.now - retried < .seconds(4))
+        #expect(try await faulty.fetches(containing: "/v2/stalled/app/blobs/") - before == 2)
+        #expect(stowage.log().contains("blob fetch given up"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: stowage.storage + "/ingest").isEmpty)
+    }
+
     @Test func redirectedBlobsNeverCarryTheUpstreamAuthorizationToAnotherHost() async throws {
         let faulty = try await Fixtures.faultyUpstream()
         let stowage = try await StowageServer.start(upstream: faulty.url)

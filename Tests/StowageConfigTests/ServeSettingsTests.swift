@@ -67,9 +67,11 @@ import Upstream
     @Test func everyUpstreamTimingKeyHasAFlagThatWins() throws {
         var overrides = ServeOverrides()
         overrides.readTimeout = "7s"
+        overrides.stallTimeout = "3s"
         overrides.breakerThreshold = 3
         let upstream = try settings("upstream: {url: https://a.example, readTimeout: 60s, breakerThreshold: 1}", overrides).upstreams[0].settings
         #expect(upstream.readTimeout == .seconds(7))
+        #expect(upstream.stallTimeout == .seconds(3))
         #expect(upstream.breaker.threshold == 3)
         overrides.breakerThreshold = 0
         #expect(error("upstream: {url: https://a.example}", overrides)?.key == "--breaker-threshold")

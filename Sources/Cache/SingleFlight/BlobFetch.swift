@@ -49,6 +49,10 @@ public final class BlobFetch: Sendable {
         /// The task writing the download, cancelled when the fetch is abandoned.
         var runner: Task<Void, Never>?
         var abandoned = false
+        /// When the upstream last sent bytes (or the fetch began).
+        var progressed = ContinuousClock.now
+        /// The upstream sent nothing for the stall timeout: the fetch was given up.
+        var stalled = false
     }
 
     enum Outcome: Sendable {
@@ -83,7 +87,7 @@ public final class BlobFetch: Sendable {
     /// failed, before its followers learn which (so a client that retries at once after being cut
     /// off starts a new fetch instead of joining the failed one).
     static func start(digest: Digest, upstream: UpstreamBlob, through repository: RepositoryKey, ingest: sending BlobIngest,
-                      store: ContentStore, logger: Logger, metrics: DownloadMetrics,
+                      store: ContentStore, logger: Logger, metrics: DownloadMetrics, stallTimeout: Duration,
                       finished: @escaping @Sendable () -> Void) throws(StoreError) -> BlobFetch {
         let fetch = BlobFetch(digest: digest, size: upstream.contentLength, readDescriptor: try ingest.openReader(), store: store, logger: logger,
                               metrics: metrics)
@@ -93,13 +97,38 @@ public final class BlobFetch: Sendable {
             metrics.fetchEnded()
         }
         fetch.state.withLock { $0.runner = runner }
+        Task.detached { await fetch.watchForStall(stallTimeout) }
         return fetch
+    }
+
+    /// Gives the fetch up when the upstream has sent nothing for `timeout` (checked four times per
+    /// timeout): the runner is cancelled, so it fails and its followers are cut off at once; the
+    /// flight is released, so the next request starts a fetch of its own.
+    private func watchForStall(_ timeout: Duration) async {
+        while true {
+            try? await Task.sleep(for: timeout / 4)
+            let runner = state.withLock { state -> Task<Void, Never>?? in
+                guard state.outcome == nil else { return .some(nil) }  // done: stop watching
+                guard ContinuousClock.now - state.progressed >= timeout else { return nil }
+                state.stalled = true
+                return .some(state.runner)
+            }
+            guard let runner else { continue }
+            if let runner {
+                logger.warning("upstream sent nothing for the stall timeout: blob fetch given up", metadata: [
+                    "digest": "\(digest)", "written": "\(state.withLock { $0.written })", "stallTimeout": "\(timeout)",
+                ])
+                runner.cancel()
+            }
+            return
+        }
     }
 
     private func run(_ body: UpstreamBlob.Body, into ingest: BlobIngest, linkedTo repository: RepositoryKey,
                      finished: @Sendable () -> Void) async {
         do {
             for try await chunk in body {
+                state.withLock { $0.progressed = .now }
                 if announce(try await ingest.append(chunk)) || Task.isCancelled { throw NotWorthFinishing() }
             }
             _ = announce(try await ingest.flush())
@@ -110,7 +139,9 @@ public final class BlobFetch: Sendable {
         } catch {
             ingest.discard()
             finished()
-            if state.withLock({ $0.abandoned }) {
+            if state.withLock({ $0.stalled }) {
+                finish(.failed("the upstream sent nothing for the stall timeout"))
+            } else if state.withLock({ $0.abandoned }) {
                 logger.info("blob fetch abandoned: every client left and the rest is not worth fetching; nothing cached",
                             metadata: ["digest": "\(digest)", "written": "\(ingest.bytesWritten)", "size": "\(size.map(String.init) ?? "unknown")"])
                 finish(.failed(NotWorthFinishing().description))

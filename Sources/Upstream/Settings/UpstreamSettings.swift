@@ -21,6 +21,9 @@ public struct UpstreamSettings: Sendable, Equatable {
     public var responseHeaderTimeout: Duration
     /// The longest silence between two reads, so a stalled body fails instead of hanging.
     public var readTimeout: Duration
+    /// A blob body that makes no progress for this long is given up (its clients are cut at once,
+    /// and the next request fetches anew) instead of holding them for `readTimeout`.
+    public var stallTimeout: Duration
     /// When to stop trying an upstream that does not connect or answer (see `CircuitBreaker`).
     public var breaker: BreakerPolicy
     /// A PEM file of CA certificates trusted for this upstream besides the system's (an internal
@@ -35,6 +38,7 @@ public struct UpstreamSettings: Sendable, Equatable {
         connectTimeout: Duration = .seconds(5),
         responseHeaderTimeout: Duration = .seconds(5),
         readTimeout: Duration = .seconds(60),
+        stallTimeout: Duration = .seconds(15),
         breaker: BreakerPolicy = BreakerPolicy()
     ) {
         self.name = name
@@ -44,6 +48,7 @@ public struct UpstreamSettings: Sendable, Equatable {
         self.connectTimeout = connectTimeout
         self.responseHeaderTimeout = responseHeaderTimeout
         self.readTimeout = readTimeout
+        self.stallTimeout = stallTimeout
         self.breaker = breaker
     }
 

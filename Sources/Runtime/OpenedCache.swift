@@ -21,6 +21,7 @@ public final class OpenedCache: Sendable {
     /// `existing`: refuse a store that is not there (a command that only reads it).
     public init(_ settings: ServeSettings, role: ContentStore.Role, existing: Bool = false, logger: Logger) throws(StorageOpeningError) {
         store = try ContentStore.open(settings.storage, role: role, existing: existing, minimumFreeBytes: settings.minFreeBytes, logger: logger)
+        try Self.checkUpstreamIdentity(settings, store: store)
         if settings.upstreams.isEmpty {
             let client = RegistryClient.makeHTTPClient(settings: .none)
             (upstreams, httpClients) = ([CachedUpstream.none(registry: RegistryClient(httpClient: client, settings: .none, logger: logger))], [client])
@@ -37,6 +38,22 @@ public final class OpenedCache: Sendable {
             clients = Dictionary(registries.map { ($0.settings.name, $0) }) { first, _ in first }
         }
         cache = PullThroughCache(store: store, upstreams: upstreams, logger: logger)
+    }
+
+    /// One upstream whose name came from its URL's host, and a store whose content is all under
+    /// one other name: the URL changed and the cache would be orphaned (every repository keyed by the
+    /// old name). Refused, with what to write, rather than served empty.
+    private static func checkUpstreamIdentity(_ settings: ServeSettings, store: ContentStore) throws(StorageOpeningError) {
+        guard settings.upstreams.count == 1, let upstream = settings.upstreams.first, !upstream.nameGiven else { return }
+        let stored: Set<String>
+        do {
+            stored = Set(try store.knownRepositories().map(\.upstream))
+        } catch {
+            throw StorageOpeningError(path: store.layout.root, reason: .store(error))
+        }
+        let configured = upstream.settings.name
+        guard stored.count == 1, let old = stored.first, old != configured else { return }
+        throw StorageOpeningError(path: store.layout.root, reason: .upstreamRenamed(stored: old, configured: configured))
     }
 
     /// Gives each upstream the credentials `settings` (the configuration read again, on SIGHUP)

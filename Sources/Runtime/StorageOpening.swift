@@ -29,6 +29,9 @@ public struct StorageOpeningError: Error, Sendable, CustomStringConvertible {
         /// There is no store there (and the command does not create one).
         case missing
         case store(StoreError)
+        /// The store's content belongs to upstream `stored`; the one upstream configured, named by
+        /// its URL's host, is `configured`: the URL changed, and with it the name.
+        case upstreamRenamed(stored: String, configured: String)
     }
 
     public let path: String
@@ -38,6 +41,11 @@ public struct StorageOpeningError: Error, Sendable, CustomStringConvertible {
         switch reason {
         case .missing: "no store at \(path): nothing has been cached there (name the data directory with --storage or storage.path)"
         case .store(let error): "cannot open storage \(path): \(error)"
+        case .upstreamRenamed(let stored, let configured):
+            "the store \(path) holds the content of upstream \(stored), and the configured upstream, which has no name, is named "
+                + "\(configured) by its URL's host: the URL changed, and so did the name the store keys its content by. To keep serving "
+                + "what is cached, name the upstream as before: upstream.name: \(stored) (or --upstream-name \(stored)). To start over "
+                + "with \(configured), name it so instead (upstream.name: \(configured)); `stowage rm` then frees the old content"
         }
     }
 }

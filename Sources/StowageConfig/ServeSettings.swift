@@ -55,6 +55,8 @@ public struct UpstreamDefinition: Sendable, Equatable {
     public var isDefault: Bool
     /// How long a tag confirmed by the upstream is served without revalidation (zero: always revalidate).
     public var tagTTL: Duration
+    /// Whether the name was given (`name`, `--upstream-name`) rather than taken from the URL's host.
+    public var nameGiven = true
 }
 
 /// Everything `stowage serve` needs, validated. Built from the file, then the flags, then defaults.
@@ -223,8 +225,10 @@ public struct ServeSettings: Sendable {
         let namespaces = overrides.upstreamNamespaces.isEmpty
             ? try namespaces(upstream.namespaces ?? [], key: "\(key).namespaces")
             : try namespaces(overrides.upstreamNamespaces, key: "--upstream-namespace")
-        return UpstreamDefinition(settings: settings, namespaces: namespaces, pathPrefix: try pathPrefix(upstream.pathPrefix, key: key),
-                                  isDefault: upstream.default ?? false, tagTTL: tagTTL)
+        var definition = UpstreamDefinition(settings: settings, namespaces: namespaces, pathPrefix: try pathPrefix(upstream.pathPrefix, key: key),
+                                            isDefault: upstream.default ?? false, tagTTL: tagTTL)
+        definition.nameGiven = overrides.upstreamName != nil || upstream.name != nil
+        return definition
     }
 
     /// An upstream without `url`: the far side of an air gap, serving what was imported under this

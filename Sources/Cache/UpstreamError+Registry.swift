@@ -18,15 +18,21 @@ extension UpstreamError {
         case .tooManyRequests(let upstream, let retryAfter):
             RegistryError(.tooManyRequests, "upstream \(upstream) is rate limiting requests", retryAfter: retryAfter)
         case .unreachable(let upstream, let reason):
-            RegistryError(.unavailable, "upstream \(upstream) is unreachable: \(reason)", status: 503)
+            RegistryError(.unavailable, "upstream \(upstream) is unreachable: \(reason)", status: 503, retryAfter: Self.retryHint(repository))
         case .timedOut(let upstream):
-            RegistryError(.unavailable, "upstream \(upstream) did not answer in time", status: 503)
+            RegistryError(.unavailable, "upstream \(upstream) did not answer in time", status: 503, retryAfter: Self.retryHint(repository))
         case .badResponse(let upstream, let status, let detail):
             RegistryError(.unknown, "upstream \(upstream) answered \(status): \(detail)", status: 502)
         case .offline(_, let retryIn):
             RegistryError(.unavailable, "\(self); nothing cached can answer this request", status: 503,
                           retryAfter: "\(max(1, retryIn.wholeSecondsRoundedUp))")
         }
+    }
+
+    /// `Retry-After` for the first failure of an upstream: the breaker's back-off, the time it now
+    /// counts as down (the 503s that follow carry what is left of it).
+    private static func retryHint(_ repository: CacheRepository) -> String {
+        "\(max(1, repository.upstream.registry.settings.breaker.backoff.wholeSecondsRoundedUp))"
     }
 
     /// Failures after which serving the last known content beats failing the pull.

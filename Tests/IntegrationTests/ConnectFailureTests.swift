@@ -24,6 +24,9 @@ import Testing
         #expect(answer.status == 503 || answer.status == 502, "\(answer.status)")
         #expect(answer.text.contains(reason), "\(answer.text)")
         #expect(!answer.text.contains("did not answer in time"), "\(answer.text)")
+        if answer.status == 503 {
+            #expect(answer.header("Retry-After") == "10", "the first 503 says when to retry: the breaker's back-off")
+        }
     }
 
     /// TLS failures are one readable line: an upstream whose certificate nobody trusts, and an

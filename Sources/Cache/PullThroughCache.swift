@@ -148,10 +148,12 @@ public final class PullThroughCache: RegistryContent {
         do {
             head = try await remote.head(repository, .tag(tag))
         } catch let error where error.allowsServingStale {
-            logger.warning("serving cached tag: upstream failed", metadata: [
+            let refused = error.refusesCredentials
+            logger.log(level: refused ? .error : .warning, "serving cached tag: upstream \(refused ? "refused Stowage's credentials" : "failed")", metadata: [
                 "tag": "\(key)", "digest": "\(cached.digest)", "error": "\(error)",
             ])
-            return ManifestResult(cached, staleWarning: "upstream \(repository.upstream.name) unavailable; serving cached \(repository.name):\(tag)")
+            let why = refused ? "refused Stowage's credentials" : "unavailable"
+            return ManifestResult(cached, staleWarning: "upstream \(repository.upstream.name) \(why); serving cached \(repository.name):\(tag)")
         } catch {
             throw error.registryError(notFound: .manifestUnknown, in: repository)
         }

@@ -35,11 +35,15 @@ extension UpstreamError {
         "\(max(1, repository.upstream.registry.settings.breaker.backoff.wholeSecondsRoundedUp))"
     }
 
-    /// Failures after which serving the last known content beats failing the pull.
+    /// Failures after which serving the last known content beats failing the pull. A refusal of
+    /// Stowage's credentials (401, 403) is one: the same image by digest is served from the store
+    /// without asking the upstream, so its tag is too (with a warning, the failure logged as an
+    /// error for the operator); only content not yet cached needs the upstream's consent. A 404 is
+    /// not: the tag is gone upstream.
     var allowsServingStale: Bool {
         switch self {
-        case .unreachable, .timedOut, .tooManyRequests, .badResponse, .offline: true
-        case .unauthorized, .denied, .notFound: false
+        case .unreachable, .timedOut, .tooManyRequests, .badResponse, .offline, .unauthorized, .denied: true
+        case .notFound: false
         }
     }
 }

@@ -43,3 +43,32 @@ import Testing
         return (entries.filter { $0.method == "HEAD" }.count, entries.filter { $0.method == "GET" }.count)
     }
 }
+
+/// One policy for an upstream that refuses Stowage's credentials (a license revoked or mistyped):
+/// what is cached is served, by digest and by tag alike (the tag with a warning); what is not
+/// cached is refused with the upstream's meaning.
+@Suite(.serialized) struct RefusedCredentialsTests {
+    @Test func aCachedTagIsServedWithAWarningLikeItsDigestWhenTheUpstreamRefusesTheCredentials() async throws {
+        let upstream = try await Fixtures.basicUpstream()
+        let image = upstream.images.named("app/oci")
+        let first = try await StowageServer.start(upstream: upstream.url)
+        #expect(try await HTTP.get("\(first.url)/v2/app/oci/manifests/\(image.tag)", headers: [acceptAll]).status == 200)
+        await first.stop()
+
+        let passwordFile = Paths.temporaryDirectory("license") + "/license-id"
+        try "lic_revoked".write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        let wrong = try await StowageServer.start(upstream: upstream.url, storage: first.storage, credentials: false,
+                                                  extra: ["--upstream-username", UpstreamRegistry.user, "--upstream-password-file", passwordFile,
+                                                          "--tag-ttl", "0s"])
+        defer { Task { await wrong.stop() } }
+        let byDigest = try await HTTP.get("\(wrong.url)/v2/app/oci/manifests/\(image.digest)", headers: [acceptAll])
+        #expect(byDigest.status == 200)
+        let byTag = try await HTTP.get("\(wrong.url)/v2/app/oci/manifests/\(image.tag)", headers: [acceptAll])
+        #expect(byTag.status == 200)
+        #expect(byTag.header("Docker-Content-Digest") == image.digest)
+        #expect(byTag.header("Warning")?.contains("refused Stowage's credentials; serving cached app/oci:\(image.tag)") == true, "\(byTag.headers)")
+        let uncached = try await HTTP.get("\(wrong.url)/v2/app/docker-v2/manifests/1.0", headers: [acceptAll])
+        #expect(uncached.status == 401)
+        #expect(uncached.errorCode == "UNAUTHORIZED")
+    }
+}

@@ -115,7 +115,7 @@ let package = Package(
             "OCI", "Store",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Benchmarks/StoreBenchmark", swiftSettings: strict),
-        // `hotpath.py`'s floor: a bare SwiftNIO server with Stowage's HTTP pipeline and a fixed answer.
+        // `hotpath.py`'s reference: a bare SwiftNIO server with a fixed answer (NIO's HTTP pipeline, or less).
         .executableTarget(name: "nio-baseline", dependencies: [
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

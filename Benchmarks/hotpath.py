@@ -15,8 +15,9 @@ nginx serving the same manifest and blob files as static files. Then measures, i
   one cold image pull (skopeo)           upstream bytes against the image size, time against the upstream
 
 and prints one table with the ratios, then a small one for the overhead. For the small responses it
-also runs `nio-baseline` (built beside `stowage`): a bare SwiftNIO server with Stowage's HTTP pipeline
-and a fixed answer, the floor under Stowage's hit path on this stack.
+also runs `nio-baseline` (built beside `stowage`): a bare SwiftNIO server with NIO's standard HTTP pipeline
+and a fixed answer (`nio-baseline --decoder-only`, NIO's decoder and one buffer per response as
+Stowage writes them, is the closer floor; run it by hand).
 
 Stowage runs on its defaults: log level info, the metrics listener on 127.0.0.1:0 (metrics recorded),
 no access log (access lines at debug, so not written); `--stowage-flag` adds flags to every start.

@@ -1,10 +1,12 @@
-// `nio-baseline FILE MEDIA-TYPE DIGEST`: the floor under Stowage's hit path, for `hotpath.py`.
+// `nio-baseline FILE MEDIA-TYPE DIGEST [--raw | --decoder-only]`: references for Stowage's hit
+// path, for `hotpath.py` and by hand.
 //
-// A bare SwiftNIO HTTP/1.1 server with Stowage's pipeline (the same decoder limits, encoder and
+// A bare SwiftNIO HTTP/1.1 server with NIO's standard pipeline (decoder, encoder and
 // pipelining handler, two event loops) that answers every GET with FILE's bytes (loaded once)
 // and the headers Stowage sends with a manifest, and every HEAD with the headers alone. No
-// routing, no store, no cache: what is left of Stowage's cost beside it is Stowage's own. With
-// `--raw` it has no HTTP codec either (see `RawFixedResponse`): SwiftNIO's own ceiling.
+// routing, no store, no cache. With `--decoder-only` it keeps NIO's request decoder and writes one
+// precomputed buffer per response, as Stowage's own response writing does (its floor); with `--raw`
+// it has no HTTP codec at all (`RawFixedResponse`): SwiftNIO's own ceiling.
 import Foundation
 import NIOCore
 import NIOHTTP1

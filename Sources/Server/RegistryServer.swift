@@ -41,6 +41,11 @@ public final class RegistryServer: Sendable {
         self.tls = tls
     }
 
+    /// NIO's HTTP/1 request decoder with Stowage's head limits.
+    private static func requestDecoder() -> ByteToMessageHandler<HTTPRequestDecoder> {
+        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: ConnectionLimits.headerLimits))
+    }
+
     /// Binds `host:port` and serves until the task is cancelled; then stops accepting, lets the
     /// responses in progress finish for up to `limits.drainTimeout`, closes every connection and
     /// returns. `onBound` receives the bound address (useful with port 0).
@@ -48,6 +53,11 @@ public final class RegistryServer: Sendable {
         let connections = OpenConnections(maximum: limits.maxConnections, logger: logger)
         let (handler, limits, logger, tls) = (self.handler, self.limits, self.logger, self.tls)
         let writer = ResponseWriter(recorder: recorder, files: tls == nil ? .sendfile : .read(NonBlockingFileIO(threadPool: .singleton)))
+        // Built once here, on one thread, before any connection: the Swift runtime crashed (SIGSEGV in
+        // swift_conformsToProtocol) when two event loops instantiated the decoder's generic metadata
+        // for the first time at once, under a flood of first connections (1 start in 50 in
+        // `SigtermFloodTests`). Instantiated here first, the event loops only ever find it made.
+        _ = Self.requestDecoder()
         let server = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 4096)  // capped by net.core.somaxconn
             .serverChannelOption(.maxMessagesPerRead, value: 64)
@@ -65,8 +75,7 @@ public final class RegistryServer: Sendable {
                     try pipeline.addHandler(timeouts)
                     // NIO's decoder only: responses are written as bytes by `ResponseWriter` and requests
                     // kept in order by `ConnectionHandler`, whose error handling answers parse errors.
-                    try pipeline.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes,
-                                                                                    limitConfiguration: ConnectionLimits.headerLimits)))
+                    try pipeline.addHandler(Self.requestDecoder())
                     try pipeline.addHandler(ConnectionHandler(handler: handler, writer: writer, timeouts: timeouts))
                 }
             }

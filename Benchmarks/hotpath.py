@@ -150,6 +150,18 @@ def first_line(process, seconds=120):
     return process.stdout.readline() if ready else ""
 
 
+def stop_children():
+    """SIGTERM to every process started that still runs, SIGKILL to those still there 10 s later."""
+    for child in CHILDREN:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in CHILDREN:
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
 def stop(process, seconds=30):
     """SIGTERM, then SIGKILL after `seconds`: a server stopped mid-run, e.g. to free its store."""
     if process.poll() is None:
@@ -367,14 +379,7 @@ def main():
     try:
         run(args, workdir, rows, overhead)
     finally:
-        for child in CHILDREN:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for child in CHILDREN:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        stop_children()
         if not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
     print_table(rows)

@@ -18,6 +18,12 @@ every repository has digests of its own):
   stalled/app      blob GET: headers with the full Content-Length, half the body, then nothing for 60 s (the socket stays open)
   redirect/app     blob GET: 307 to http://<redirectHost>/blobdata/<digest>, a second listener on
                    127.0.0.2 (on 127.0.0.1 if that cannot bind) that serves the bytes
+  flip/app         two images (tags 1.0 and 2.0) served correctly until POST /_fault/<fault> turns a
+                   fault on for this repository (POST /_fault/none turns it off again): hang,
+                   ratelimited, dropped, slow and stalled behave as the repositories above, corrupt
+                   alters its manifests' bytes as well as its blobs', failing answers every manifest
+                   and blob request 500 with an OCI error body, refusing answers them 401 (as when
+                   credentials are revoked); for the fault matrix, which caches first, then fails
   huge/app         with --huge-mib N: one blob of N MiB (no manifest), generated as it is sent and
                    sent at --huge-rate-mib MiB/s; its digest and size are in the start-up line
 
@@ -57,6 +63,8 @@ HANG_SECONDS = 60
 TRICKLE_STEPS = 40
 FLIP = bytes(255 - value for value in range(256))
 LISTED_TAGS = ["latest", "2.0", "1.1", "1.0", "0.9"]
+FLIP_REPOSITORY = "flip/app"
+FAULTS = {"hang", "ratelimited", "corrupt", "dropped", "slow", "stalled", "failing", "refusing"}
 TAGS_ROUTE = re.compile(r"^/v2/(?P<name>.+)/tags/list$")
 ROUTE = re.compile(r"^/v2/(?P<name>.+)/(?P<kind>manifests|blobs)/(?P<reference>[^/]+)$")
 
@@ -71,6 +79,9 @@ class Fake:
                        for repository in REPOSITORIES}
         self.blobs = {repository: {imagegen.digest_of(data): data for data, _ in image.all_blobs()}
                       for repository, image in self.images.items()}
+        self.flip_images = [imagegen.small_image(FLIP_REPOSITORY), imagegen.small_image(FLIP_REPOSITORY, "2.0")]
+        self.blobs[FLIP_REPOSITORY] = {imagegen.digest_of(data): data for image in self.flip_images for data, _ in image.all_blobs()}
+        self.fault = None
         missing = self.images["missing/app"].all_blobs()[-1][0]
         del self.blobs["missing/app"][imagegen.digest_of(missing)]
         self.redirect_host = None
@@ -86,8 +97,18 @@ class Fake:
         self.requests = []
 
     def manifest(self, repository, reference):
-        image = self.images[repository]
-        return image if reference in (image.tag, image.digest) else None
+        images = self.flip_images if repository == FLIP_REPOSITORY else [self.images[repository]]
+        return next((image for image in images if reference in (image.tag, image.digest)), None)
+
+    def behaviour(self, repository):
+        """How `repository` answers: its fault (the part of its name before the slash), or for
+        flip/app the fault POST /_fault turned on ("good" while none is)."""
+        if repository == FLIP_REPOSITORY:
+            return self.fault or "good"
+        return repository.split("/")[0]
+
+    def known(self, repository):
+        return repository in self.images or repository == FLIP_REPOSITORY
 
     def record(self, handler):
         with self.lock:
@@ -170,16 +191,16 @@ class RegistryHandler(Handler):
             return self.reply(200, b"{}", {"Content-Type": "application/json"})
         path = self.path.split("?")[0]
         if path == "/v2/_catalog":
-            return self.json({"repositories": REPOSITORIES})
+            return self.json({"repositories": REPOSITORIES + [FLIP_REPOSITORY]})
         listing = TAGS_ROUTE.match(path)
-        if listing and listing["name"] in self.server.fake.images:
+        if listing and self.server.fake.known(listing["name"]):
             return self.json({"name": listing["name"], "tags": LISTED_TAGS})
         route = ROUTE.match(path)
         if not route:
             return self.error(404, "NOT_FOUND", "no such endpoint")
         if route["name"] == "huge/app" and self.server.fake.huge_digest == route["reference"]:
             return self.huge()
-        if route["name"] not in self.server.fake.images:
+        if not self.server.fake.known(route["name"]):
             return self.error(404, "NAME_UNKNOWN", "repository name not known to registry")
         self.serve(route["name"], route["kind"], route["reference"])
 
@@ -189,6 +210,12 @@ class RegistryHandler(Handler):
         self.discard_body()
         if self.path == "/_reset":
             self.server.fake.reset()
+            return self.reply(200, b"{}", {"Content-Type": "application/json"})
+        if self.path.startswith("/_fault/"):
+            fault = self.path.removeprefix("/_fault/")
+            if fault != "none" and fault not in FAULTS:
+                return self.error(400, "UNSUPPORTED", f"no fault {fault}; one of none, {', '.join(sorted(FAULTS))}")
+            self.server.fake.fault = None if fault == "none" else fault
             return self.reply(200, b"{}", {"Content-Type": "application/json"})
         self.unsupported()
 
@@ -201,25 +228,31 @@ class RegistryHandler(Handler):
 
     def serve(self, repository, kind, reference):
         fake = self.server.fake
-        if repository == "hang/app":
+        behaviour = fake.behaviour(repository)
+        if behaviour == "hang":
             time.sleep(HANG_SECONDS)
-        if repository == "ratelimited/app":
+        if behaviour == "ratelimited":
             return self.error(429, "TOOMANYREQUESTS", "too many requests", {"Retry-After": "17"})
+        if behaviour == "failing":
+            return self.error(500, "UNKNOWN", "internal server error")
+        if behaviour == "refusing":
+            return self.error(401, "UNAUTHORIZED", "authentication required", {"WWW-Authenticate": 'Basic realm="faulty"'})
         if kind == "manifests":
             image = fake.manifest(repository, reference)
             if image is None:
                 return self.error(404, "MANIFEST_UNKNOWN", "manifest unknown")
-            return self.reply(200, image.manifest, {"Content-Type": image.media_type, "Docker-Content-Digest": image.digest})
+            body = image.manifest + b" " if behaviour == "corrupt" and repository == FLIP_REPOSITORY else image.manifest
+            return self.reply(200, body, {"Content-Type": image.media_type, "Docker-Content-Digest": image.digest})
         data = fake.blobs[repository].get(reference)
         if data is None:
             return self.error(404, "BLOB_UNKNOWN", "blob unknown to registry")
-        if self.command == "HEAD" or repository in ("good/app", "hang/app"):
+        if self.command == "HEAD" or behaviour in ("good", "hang"):
             return self.blob(data, reference)
-        if repository == "corrupt/app":
+        if behaviour == "corrupt":
             return self.blob(data.translate(FLIP), reference)
-        if repository == "redirect/app":
+        if behaviour == "redirect":
             return self.reply(307, b"", {"Location": f"http://{fake.redirect_host}/blobdata/{reference}"})
-        if repository == "chunked/app":
+        if behaviour == "chunked":
             self.start(200, {"Content-Type": "application/octet-stream", "Docker-Content-Digest": reference, "Transfer-Encoding": "chunked"})
             for step in range(4):
                 part = data[step * len(data) // 4:(step + 1) * len(data) // 4]
@@ -229,13 +262,13 @@ class RegistryHandler(Handler):
             return
         self.start(200, {"Content-Type": "application/octet-stream", "Docker-Content-Digest": reference,
                          "Content-Length": str(len(data))})
-        if repository == "stalled/app":
+        if behaviour == "stalled":
             self.wfile.write(data[:len(data) // 2])
             self.wfile.flush()
             time.sleep(HANG_SECONDS)
             self.close_connection = True
             return
-        if repository == "dropped/app":
+        if behaviour == "dropped":
             self.wfile.write(data[:len(data) // 2])
             self.wfile.flush()
             time.sleep(1)  # long enough for every concurrent client to be following the fetch
@@ -348,7 +381,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     huge = {"digest": fake.huge_digest, "size": fake.huge_mib << 20} if fake.huge_digest else None
     print(json.dumps({"port": port, "redirectHost": fake.redirect_host, "huge": huge,
-                      "images": [image.describe() for image in fake.images.values()]}), flush=True)
+                      "images": [image.describe() for image in list(fake.images.values()) + fake.flip_images]}), flush=True)
     try:
         while os.read(0, 4096):
             pass

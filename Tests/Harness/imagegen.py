@@ -154,8 +154,9 @@ def standard_images(seed=STANDARD_SEED):
 
 
 def small_image(repository, tag="1.0", layer_size=256 << 10):
-    """One small OCI image with a single layer, its bytes seeded by the repository name."""
-    rng = random.Random(f"small:{repository}")
+    """One small OCI image with a single layer, its bytes seeded by the repository name (and by the
+    tag when it is not 1.0, so each tag of a repository is an image of its own)."""
+    rng = random.Random(f"small:{repository}" + ("" if tag == "1.0" else f":{tag}"))
     layer, diff_id = gzip_tar(rng, {"payload.bin": layer_size})
     config = canonical_json({"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": [diff_id]}})
     manifest = {"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": descriptor(config, OCI_CONFIG),

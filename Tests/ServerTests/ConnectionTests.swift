@@ -37,24 +37,7 @@ import Testing
         #expect(response.header("Content-Type") == "application/json")
     }
 
-    @Test(arguments: [
-        "GARBAGE\r\n\r\n",
-        "GET /v2/ HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 70 << 10))\r\n\r\n",
-        "GET /v2/\r\n\r\n",  // HTTP/0.9: no version
-        "GET /v2/ HTTP/1.1\r\n\r\n",  // HTTP/1.1 without Host
-        "GET /v2/ HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",  // with two
-    ])
-    func aMalformedOrOversizedHeadIsOneBadRequestAndTheConnectionIsClosed(_ request: String) async throws {
-        let server = try await InProcessServer.start()
-        defer { Task { await server.stop() } }
-        let client = try RawClient(port: server.port)
-        try client.send(request)
-
-        let response = try await client.response()
-        #expect(response.statusLine == "HTTP/1.1 400 Bad Request")
-        #expect(response.header("Connection") == "close")
-        #expect(await client.isClosedByServer())
-    }
+    // Malformed and oversized heads, HTTP/0.9 and Host errors: BadRequestCorpusTests.
 
     @Test func aConnectIsMethodNotAllowedAndEndsTheConnection() async throws {
         let server = try await InProcessServer.start()

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOHTTP1
+import OCI
 
 /// One client connection's requests, in order. It sits after NIO's request decoder and writes the
 /// responses' bytes itself (`ResponseWriter`): there is no response encoder and no pipelining
@@ -17,8 +18,8 @@ import NIOHTTP1
 /// - While `maximumWaiting` requests wait, reads stop (the `read` event is held), and resume when
 ///   the queue is below it again: a client cannot queue without bound.
 /// - A request that cannot be parsed (or whose head is over the limits), and an HTTP/1.1 request
-///   without exactly one `Host` (RFC 9112 §3.2), is answered `400` once the responses before it
-///   have ended, and the connection is closed.
+///   without exactly one `Host` (RFC 9112 §3.2), is answered `400` (an OCI error saying why) once
+///   the responses before it have ended, and the connection is closed.
 /// - A `CONNECT` or a request to switch protocols (`Upgrade`) is answered (405, or what its route
 ///   gives) and the connection closed after it: NIO's decoder parses nothing after such a request.
 /// - When the server drains (`ChannelShouldQuiesceEvent`), an idle connection is closed at once, a
@@ -39,8 +40,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var answering = false
     /// Requests read while another was being answered, in order.
     private var waiting: [Exchange] = []
-    /// A parse error to answer once the responses before it have ended.
-    private var failedRequest = false
+    /// Why the request cannot be answered, to say in a `400` once the responses before it have ended.
+    private var failedRequest: String?
     /// The `400` has been written: a decoder that reports more errors gets no second one.
     private var badRequestAnswered = false
     /// The server is draining: close once the current response has ended.
@@ -68,10 +69,10 @@ final class ConnectionHandler: ChannelDuplexHandler {
         case .body:
             break  // The pull API has no request bodies; push verbs are refused.
         case .end:
-            guard let head, !failedRequest else { return }
+            guard let head, failedRequest == nil else { return }
             self.head = nil
             guard Self.hasOneHost(head) else {
-                failedRequest = true
+                failedRequest = "an HTTP/1.1 request carries exactly one Host header"
                 if !answering { answerBadRequest(context: context) }
                 return
             }
@@ -116,20 +117,36 @@ final class ConnectionHandler: ChannelDuplexHandler {
     /// A malformed or oversized request, or a broken socket: the connection cannot go on. A request
     /// that cannot be parsed is answered `400` (after the responses before it), then closed.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard error is HTTPParserError else {
+        guard let error = error as? HTTPParserError else {
             context.close(promise: nil)
             return
         }
-        failedRequest = true
+        failedRequest = Self.reason(error)
         if !answering { answerBadRequest(context: context) }
     }
 
+    /// What a client is told of a request NIO's decoder refused (never the client's bytes).
+    private static func reason(_ error: HTTPParserError) -> String {
+        let limits = ConnectionLimits.headerLimits
+        return switch error {
+        case .headerOverflow:
+            "the request head is over the limits (\(limits.maxHeaderListSize >> 10) KiB of headers, "
+                + "\(limits.maxHeaderFieldSize >> 10) KiB a field, \(limits.maxHeaderFieldCount) fields)"
+        case .invalidVersion: "not an HTTP/1.0 or HTTP/1.1 request line"
+        case .invalidMethod: "unknown method"
+        default: "malformed HTTP/1.1 request (\(error))"
+        }
+    }
+
     private func answerBadRequest(context: ChannelHandlerContext) {
-        guard !badRequestAnswered else { return }
+        guard !badRequestAnswered, let reason = failedRequest else { return }
         badRequestAnswered = true
-        var buffer = context.channel.allocator.buffer(capacity: 160)
-        let headers: ResponseHeaders = ["Connection": "close", "Content-Length": "0", "Docker-Distribution-API-Version": "registry/2.0"]
+        let body = RegistryError(.unsupported, reason, status: 400).jsonBody
+        var buffer = context.channel.allocator.buffer(capacity: 192 + body.utf8.count)
+        var headers: ResponseHeaders = ["Connection": "close", "Content-Type": "application/json", "Docker-Distribution-API-Version": "registry/2.0"]
+        headers.addContentLength(Int64(body.utf8.count))
         ResponseHead.write(version: .http1_1, status: .badRequest, headers: headers, into: &buffer)
+        buffer.writeString(body)
         context.writeAndFlush(wrapOutboundOut(.byteBuffer(buffer))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
@@ -197,7 +214,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
             }
             timeouts.requestHeadReceived()
             respond(to: next, context: context)
-        } else if failedRequest {
+        } else if failedRequest != nil {
             answerBadRequest(context: context)
         } else {
             timeouts.responseEnded(context: context)

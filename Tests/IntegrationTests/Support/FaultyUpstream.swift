@@ -1,4 +1,5 @@
 import Foundation
+import NIOHTTP1
 
 /// The harness's protocol-faithful fake registry (`faultyupstream.py`), for faults a real registry
 /// cannot produce on demand: 429s, wrong bytes, dropped and trickling bodies, hangs, redirects.
@@ -45,6 +46,23 @@ final class FaultyUpstream: Sendable {
     }
 
     func image(_ repository: String) -> SeededImage { info.images.named(repository) }
+
+    /// The image of `repository` under `tag` (flip/app has two: 1.0 and 2.0).
+    func image(_ repository: String, tag: String) -> SeededImage {
+        guard let image = info.images.first(where: { $0.repository == repository && $0.tag == tag }) else {
+            fatalError("faultyupstream.py has no \(repository):\(tag)")
+        }
+        return image
+    }
+
+    /// Turns `fault` on for flip/app (`nil` turns it off): one of faultyupstream.py's FAULTS.
+    func setFlipFault(_ fault: String?) async throws {
+        let result = try await HTTP.request(.POST, url + "/_fault/" + (fault ?? "none"))
+        guard result.status == 200 else { throw HarnessError("faultyupstream.py refused fault \(fault ?? "none"): \(result.text)") }
+    }
+
+    /// Stops the fake: its port refuses connections from now on.
+    func stop() async { await process.stop() }
 
     /// Authenticated GETs whose path contains `fragment`: the fetches Stowage made (a first request
     /// of each Stowage process also meets a 401 challenge, which this leaves out).

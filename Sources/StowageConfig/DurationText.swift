@@ -4,11 +4,18 @@ public enum DurationText {
         let trimmed = text.trimmingCharacters(in: " ")
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600)]
         for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
-            guard let value = Double(trimmed.dropLast(suffix.count)), value >= 0, value.isFinite else { return nil }
-            return .milliseconds(Int64((value * scale * 1000).rounded()))
+            return milliseconds(Double(trimmed.dropLast(suffix.count)), scale: scale)
         }
-        guard let seconds = Double(trimmed), seconds >= 0, seconds.isFinite else { return nil }
-        return .milliseconds(Int64((seconds * 1000).rounded()))
+        return milliseconds(Double(trimmed), scale: 1)
+    }
+
+    /// `value` units of `scale` seconds; nil when negative, not finite, or beyond what a Duration of
+    /// milliseconds holds (about 292 million years: a typo, never a setting).
+    private static func milliseconds(_ value: Double?, scale: Double) -> Duration? {
+        guard let value, value >= 0, value.isFinite else { return nil }
+        let total = (value * scale * 1000).rounded()
+        guard total < 9.0e18 else { return nil }
+        return .milliseconds(Int64(total))
     }
 }
 

@@ -195,6 +195,13 @@ import Upstream
         #expect(DurationText.parse("-1s") == nil)
         #expect(DurationText.parse("soon") == nil)
     }
+
+    /// Found by the config fuzzer: a duration beyond what Int64 milliseconds hold trapped at start-up.
+    @Test(arguments: ["1e300s", "0" + String(repeating: "9", count: 80), "9.3e15s", "inf", "nan"])
+    func aDurationTooLargeToHoldIsRefusedNotACrash(_ text: String) throws {
+        #expect(DurationText.parse(text) == nil)
+        #expect(error("upstream: {url: https://a.example, tagTTL: \(text)}")?.key == "upstream.tagTTL")
+    }
 }
 
 extension ServeSettings {

@@ -170,6 +170,7 @@ struct Serve: AsyncParsableCommand {
             _ = await (certificates, users)
         }
         let storeGauges = Task { [logger] in await StoreGauges(budget: settings.storage.maxBytes).sample(store, logger: logger) }
+        let memoryReturn = Task { await MemoryReturn.run() }
         let drain = Drain(health: health, delay: settings.connections.drainDelay, timeout: settings.connections.drainTimeout, logger: logger) {
             serving.cancel()
         }
@@ -193,6 +194,7 @@ struct Serve: AsyncParsableCommand {
         sampling.cancel()
         watching.cancel()
         storeGauges.cancel()
+        memoryReturn.cancel()
         // The store closes once nothing uses it any more: a flush or a sample under way ends first.
         await flushing.value
         await storeGauges.value

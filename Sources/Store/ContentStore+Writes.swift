@@ -71,7 +71,27 @@ extension ContentStore {
             }
         }
         let path = layout.ingestPath(named: POSIX.randomHex(bytes: 16))
-        return try await BlobIngest.create(digest: digest, expectedSize: expectedSize, path: path, files: files, reservation: reservation)
+        return try await BlobIngest.create(digest: digest, expectedSize: expectedSize, path: path, files: files, reservation: reservation) {
+            [self] bytes in await makeRoomOnFullFilesystem(for: bytes, downloading: digest)
+        }
+    }
+
+    /// A write of the download of `digest` failed with ENOSPC: evicts least recently used content
+    /// (blobs being sent spared) until `bytes` more fit above the free-space floor, or as far as it
+    /// can. Returns whether anything was evicted, so that the write is worth trying again.
+    func makeRoomOnFullFilesystem(for bytes: Int64, downloading digest: Digest) async -> Bool {
+        let evicted = try? await writer.perform { [self] () throws(StoreError) -> Int in
+            let disk = (POSIX.availableBytes(layout.root) ?? 0) - (minimumFreeBytes ?? 0)
+            let files = try transaction(environment) { txn throws(LMDBError) in
+                try makeRoom(for: bytes, sparing: digest, disk: disk, txn).files
+            }
+            unlinkEvicted(files)
+            return files.count
+        }
+        logger.warning("the filesystem filled up during a download", metadata: [
+            "digest": "\(digest)", "evicted": "\(evicted ?? 0)", "then": "\((evicted ?? 0) > 0 ? "writing on" : "download fails")",
+        ])
+        return (evicted ?? 0) > 0
     }
 
     /// Writes what the ingest still holds, verifies it (size, digest) if not yet done, makes it

@@ -48,6 +48,10 @@ public final class BlobFetch: Sendable {
         var nextWaiter: UInt64 = 0
         /// The task writing the download, cancelled when the fetch is abandoned.
         var runner: Task<Void, Never>?
+        /// The stall watcher, cancelled when the fetch ends: it holds the fetch, so its file
+        /// descriptor (and a file evicted meanwhile, whose space it pins) would stay open until the
+        /// watcher's next look.
+        var watcher: Task<Void, Never>?
         var abandoned = false
         /// When the upstream last sent bytes (or the fetch began).
         var progressed = ContinuousClock.now
@@ -96,8 +100,12 @@ public final class BlobFetch: Sendable {
             await fetch.run(upstream.body, into: ingest, linkedTo: repository, finished: finished)
             metrics.fetchEnded()
         }
-        fetch.state.withLock { $0.runner = runner }
-        Task.detached { await fetch.watchForStall(stallTimeout) }
+        let watcher = Task.detached { await fetch.watchForStall(stallTimeout) }
+        fetch.state.withLock { state in
+            state.runner = runner
+            // A fetch that ended before this line needs no watcher (finish found none to cancel).
+            if state.outcome == nil { state.watcher = watcher } else { watcher.cancel() }
+        }
         return fetch
     }
 
@@ -107,6 +115,7 @@ public final class BlobFetch: Sendable {
     private func watchForStall(_ timeout: Duration) async {
         while true {
             try? await Task.sleep(for: timeout / 4)
+            if Task.isCancelled { return }  // the fetch has ended
             let runner = state.withLock { state -> Task<Void, Never>?? in
                 guard state.outcome == nil else { return .some(nil) }  // done: stop watching
                 guard ContinuousClock.now - state.progressed >= timeout else { return nil }
@@ -171,12 +180,16 @@ public final class BlobFetch: Sendable {
     }
 
     private func finish(_ outcome: Outcome) {
-        let waiters = state.withLock { state in
+        let (waiters, watcher) = state.withLock { state in
             state.outcome = outcome
             state.runner = nil
-            defer { state.waiters.removeAll() }
-            return state.waiters.values
+            defer {
+                state.waiters.removeAll()
+                state.watcher = nil
+            }
+            return (state.waiters.values, state.watcher)
         }
+        watcher?.cancel()
         for waiter in waiters { waiter.resume() }
     }
 

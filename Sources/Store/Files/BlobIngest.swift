@@ -28,9 +28,11 @@ public final class BlobIngest {
     let reservation: SpaceReservation?
     /// Set by the store when it takes the file over (to rename it into `blobs/` or remove it).
     var committed = false
+    /// Asks the store to free this many bytes of the filesystem (evicting); true when it freed some.
+    private let makeRoom: (@Sendable (Int64) async -> Bool)?
 
     private init(digest: Digest, expectedSize: Int64?, path: String, descriptors: (writer: Int32, reader: Int32), files: BlockingPool,
-                 reservation: SpaceReservation?) {
+                 reservation: SpaceReservation?, makeRoom: (@Sendable (Int64) async -> Bool)?) {
         self.digest = digest
         self.expectedSize = expectedSize
         self.path = path
@@ -38,11 +40,12 @@ public final class BlobIngest {
         self.readerFD = descriptors.reader
         self.files = files
         self.reservation = reservation
+        self.makeRoom = makeRoom
     }
 
     /// Creates the file at `path` on one of `files`' threads.
     static func create(digest: Digest, expectedSize: Int64?, path: String, files: BlockingPool,
-                       reservation: SpaceReservation?) async throws(StoreError) -> BlobIngest {
+                       reservation: SpaceReservation?, makeRoom: (@Sendable (Int64) async -> Bool)? = nil) async throws(StoreError) -> BlobIngest {
         let descriptors = try await files.run { () throws(StoreError) -> (writer: Int32, reader: Int32) in
             let writer = try POSIX.open(path, O_WRONLY | O_CREAT | O_EXCL)
             do throws(StoreError) {
@@ -54,7 +57,7 @@ public final class BlobIngest {
             }
         }
         return BlobIngest(digest: digest, expectedSize: expectedSize, path: path, descriptors: descriptors, files: files,
-                          reservation: reservation)
+                          reservation: reservation, makeRoom: makeRoom)
     }
 
     deinit { discard() }
@@ -73,11 +76,26 @@ public final class BlobIngest {
 
     /// Writes the batch now, on the store's file threads. Returns `bytesWritten`, then equal to
     /// `bytesAppended`.
+    ///
+    /// A filesystem that fills up meanwhile (ENOSPC: another process took the space the store saw
+    /// free when the download began) gets one chance: the store evicts least recently used content,
+    /// the part of the batch that was written is cut off (the file ends at `bytesWritten` again, all
+    /// that readers were told of), and the whole batch is written again. If nothing could be
+    /// evicted, or the disk is still full, the error stands and the download fails.
     @discardableResult
     public func flush() async throws(StoreError) -> Int64 {
         guard !batch.isEmpty else { return bytesWritten }
         let (buffers, count) = batch.take()
-        try await files.run { [fd, path] () throws(StoreError) in try POSIX.writeAll(fd, buffers, path: path) }
+        do throws(StoreError) {
+            try await files.run { [fd, path] () throws(StoreError) in try POSIX.writeAll(fd, buffers, path: path) }
+        } catch {
+            guard case .io(_, _, ENOSPC) = error, let makeRoom,
+                  await makeRoom(max(Int64(count), (expectedSize ?? 0) - bytesWritten)) else { throw error }
+            try await files.run { [fd, path, bytesWritten] () throws(StoreError) in
+                try POSIX.truncate(fd, to: bytesWritten, path: path)
+                try POSIX.writeAll(fd, buffers, path: path)
+            }
+        }
         bytesWritten += Int64(count)
         return bytesWritten
     }

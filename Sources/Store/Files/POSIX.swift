@@ -88,6 +88,12 @@ enum POSIX {
         }
     }
 
+    /// Cuts the file open as `fd` to `length` bytes and moves its write position there.
+    static func truncate(_ fd: Int32, to length: Int64, path: String) throws(StoreError) {
+        guard ftruncate(fd, off_t(length)) == 0 else { throw .io(operation: "ftruncate", path: path, errno: errno) }
+        guard lseek(fd, off_t(length), SEEK_SET) >= 0 else { throw .io(operation: "lseek", path: path, errno: errno) }
+    }
+
     /// Bytes an unprivileged writer may still use on the filesystem holding `path` (`statvfs`'s
     /// available blocks); nil when it cannot be asked.
     static func availableBytes(_ path: String) -> Int64? {

@@ -12,9 +12,9 @@ import Upstream
 /// The fetch runs on a task of its own and writes the upstream's bytes into `ingest/` (hashing
 /// them) at the upstream's pace, whatever its clients do. Each client follows the growing file
 /// with a `BlobFollower`, from any offset, as fast as it reads. Followers are sent everything but
-/// the last byte written until the blob is verified and committed, so no client ever holds a
-/// complete copy of a blob that fails verification: on failure every follower's response is cut
-/// short (clients retry) and nothing is committed.
+/// the last byte of their response (the blob's, or their range's) until the blob is verified and
+/// committed, so no client ever holds a complete response of bytes that fail verification: on
+/// failure every follower's response is cut short (clients retry) and nothing is committed.
 ///
 /// When the last follower leaves (a client that disconnects stops following at once: its task is
 /// cancelled), the fetch goes on only while it is worth finishing: while what remains is at most
@@ -233,15 +233,23 @@ public final class BlobFetch: Sendable {
         }
     }
 
-    /// The end (exclusive) of the bytes a follower at `offset` may send now, waiting until it is
-    /// past `offset` or the fetch has ended. Equal to `offset` only at the end of a complete blob.
-    func available(beyond offset: Int64) async throws -> Int64 {
+    /// The end (exclusive) of the bytes a follower at `offset`, whose response ends before `end`
+    /// (the blob's end when nil), may send now, waiting until it is past `offset` or the fetch has
+    /// ended. Equal to `offset` only at the end of a complete blob.
+    ///
+    /// Until the blob is verified, a follower's last byte is held back: the blob's last byte for a
+    /// whole-blob client, the range's last byte for a Range client (whose range may end long before
+    /// the blob does). So no client ever receives a complete response of bytes that then fail
+    /// verification: on failure every response is cut short, one byte or more before its end.
+    func available(beyond offset: Int64, before end: Int64? = nil) async throws -> Int64 {
         while true {
             let ready: Result<Int64, Failed>? = state.withLock { state in
                 switch state.outcome {
                 case .complete: return .success(state.written)
                 case .failed(let reason): return .failure(Failed(description: reason))
-                case nil: return state.written - 1 > offset ? .success(state.written - 1) : nil
+                case nil:
+                    let unverified = Self.sendable(written: state.written, before: end)
+                    return unverified > offset ? .success(unverified) : nil
                 }
             }
             if let ready { return try ready.get() }
@@ -254,7 +262,7 @@ public final class BlobFetch: Sendable {
             await withTaskCancellationHandler {
                 await withCheckedContinuation { (waiter: CheckedContinuation<Void, Never>) in
                     let wakeNow = state.withLock { state in
-                        if state.outcome != nil || state.written - 1 > offset || Task.isCancelled { return true }
+                        if state.outcome != nil || Self.sendable(written: state.written, before: end) > offset || Task.isCancelled { return true }
                         state.waiters[id] = waiter
                         return false
                     }
@@ -264,5 +272,11 @@ public final class BlobFetch: Sendable {
                 state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
             }
         }
+    }
+
+    /// The end (exclusive) of what a follower ending before `end` may send of `written` unverified
+    /// bytes: all but its own last byte.
+    private static func sendable(written: Int64, before end: Int64?) -> Int64 {
+        Swift.min(written, end ?? .max) - 1
     }
 }

@@ -42,7 +42,7 @@ public struct BlobFollower: AsyncSequence, Sendable {
 
         public mutating func next() async throws -> Range<Int64>? {
             if let end, offset >= end { return nil }
-            let available = Swift.min(try await ticket.fetch.available(beyond: offset), end ?? .max)
+            let available = Swift.min(try await ticket.fetch.available(beyond: offset, before: end), end ?? .max)
             guard available > offset else { return nil }
             let upper = Swift.min(available, offset + BlobFollower.segment)
             defer { offset = upper }

@@ -60,6 +60,49 @@ import Testing
         }
     }
 
+    /// Found by the soak: a Range client whose range ends before the blob does got all of its range,
+    /// a 206 of bytes that then failed verification. Its last byte now waits for the verification.
+    @Test func aRangeFollowerGetsItsLastByteOnlyOnceTheBlobIsVerified() async throws {
+        try await CacheFixture.with { fixture in
+            let chunks = (1...2).map { blobBytes(Self.chunk, seed: UInt8($0)) }
+            let whole = chunks.flatMap { $0 }
+            let digest = SHA256Hasher.digest(of: whole)
+            let body = fixture.registry.holdBlob(digest, size: Int64(whole.count), in: "app/api")
+            guard case .fetching(let inFlight) = try await fixture.cache.blob(fixture.repository("app/api"), digest) else {
+                Issue.record("an uncached blob is fetched for its clients to follow")
+                return
+            }
+            var segments = inFlight.bytes(first: 10, last: 99).makeAsyncIterator()
+
+            body.yield(ByteBuffer(bytes: chunks[0]))
+            #expect(try await segments.next() == 10..<99, "all of the range but its last byte")
+            body.yield(ByteBuffer(bytes: chunks[1]))
+            let waiting = Task { try await segments.next() }
+            await letOthersRun()
+            body.finish()
+            #expect(try await waiting.value == 99..<100, "the last byte once the blob is verified")
+        }
+    }
+
+    @Test func aRangeFollowerOfABlobThatFailsVerificationIsCutBeforeItsLastByte() async throws {
+        try await CacheFixture.with { fixture in
+            let claimed = SHA256Hasher.digest(of: blobBytes(Self.chunk, seed: 1))
+            let wrong = blobBytes(Self.chunk, seed: 2)
+            let body = fixture.registry.holdBlob(claimed, size: Int64(wrong.count), in: "app/api")
+            guard case .fetching(let inFlight) = try await fixture.cache.blob(fixture.repository("app/api"), claimed) else {
+                Issue.record("an uncached blob is fetched for its clients to follow")
+                return
+            }
+            var segments = inFlight.bytes(first: 0, last: 99).makeAsyncIterator()
+            body.yield(ByteBuffer(bytes: wrong))
+            #expect(try await segments.next() == 0..<99)
+            body.finish()
+            await #expect(throws: (any Error).self, "the range is never completed with unverified bytes") {
+                _ = try await segments.next()
+            }
+        }
+    }
+
     @Test func aBlobWhoseBytesDoNotMatchItsDigestFailsItsFollowersAndIsFetchedAfreshNextTime() async throws {
         try await CacheFixture.with { fixture in
             let claimed = SHA256Hasher.digest(of: blobBytes(Self.chunk, seed: 1))

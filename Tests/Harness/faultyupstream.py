@@ -16,6 +16,7 @@ every repository has digests of its own):
   missing/app      its layer is missing: HEAD and GET of it answer 404 BLOB_UNKNOWN (manifest and config are fine)
   chunked/app      blob GET: Transfer-Encoding: chunked and no Content-Length (the length is known only at the end)
   stalled/app      blob GET: headers with the full Content-Length, half the body, then nothing for 60 s (the socket stays open)
+  truncated/app    blob GET: headers with the full Content-Length, then the socket closes before the body's first byte
   redirect/app     blob GET: 307 to http://<redirectHost>/blobdata/<digest>, a second listener on
                    127.0.0.2 (on 127.0.0.1 if that cannot bind) that serves the bytes
   flip/app         two images (tags 1.0 and 2.0) served correctly until POST /_fault/<fault> turns a
@@ -58,7 +59,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import imagegen
 
 REPOSITORIES = ["good/app", "ratelimited/app", "corrupt/app", "dropped/app", "slow/app", "hang/app", "redirect/app", "missing/app",
-                "chunked/app", "stalled/app"]
+                "chunked/app", "stalled/app", "truncated/app"]
 HANG_SECONDS = 60
 TRICKLE_STEPS = 40
 FLIP = bytes(255 - value for value in range(256))
@@ -266,6 +267,10 @@ class RegistryHandler(Handler):
             self.wfile.write(data[:len(data) // 2])
             self.wfile.flush()
             time.sleep(HANG_SECONDS)
+            self.close_connection = True
+            return
+        if behaviour == "truncated":
+            self.connection.shutdown(socket.SHUT_RDWR)
             self.close_connection = True
             return
         if behaviour == "dropped":

@@ -18,7 +18,7 @@ import Testing
         case tagCached, tagUncached, digestUncached, blobCached, blobUncached
     }
 
-    enum Outcome: Equatable, Sendable, CustomStringConvertible {
+    enum Outcome: Hashable, Sendable, CustomStringConvertible {
         /// 200 with exactly the content's bytes.
         case whole
         /// 200 with exactly the content's bytes and a Warning that the upstream could not confirm it.
@@ -38,23 +38,26 @@ import Testing
         }
     }
 
-    static func expected(_ fault: Fault) -> [Cell: Outcome] {
-        let cachedServed: [Cell: Outcome] = [.tagCached: .stale, .blobCached: .whole]
-        func failing(_ status: Int, _ code: String) -> [Cell: Outcome] {
-            cachedServed.merging([.tagUncached: .refused(status, code), .digestUncached: .refused(status, code),
-                                  .blobUncached: .refused(status, code)]) { $1 }
+    /// The answers each cell may get. A blob body that goes wrong is cut short once its first
+    /// bytes have gone out, or answered 502 when none had (the head goes out with the first byte).
+    static func expected(_ fault: Fault) -> [Cell: Set<Outcome>] {
+        let cachedServed: [Cell: Set<Outcome>] = [.tagCached: [.stale], .blobCached: [.whole]]
+        func failing(_ status: Int, _ code: String) -> [Cell: Set<Outcome>] {
+            cachedServed.merging([.tagUncached: [.refused(status, code)], .digestUncached: [.refused(status, code)],
+                                  .blobUncached: [.refused(status, code)]]) { $1 }
         }
-        let manifestsHealthy: [Cell: Outcome] = [.tagCached: .whole, .tagUncached: .whole, .digestUncached: .whole, .blobCached: .whole]
+        let manifestsHealthy: [Cell: Set<Outcome>] = [.tagCached: [.whole], .tagUncached: [.whole], .digestUncached: [.whole], .blobCached: [.whole]]
+        let broken: Set<Outcome> = [.cut, .refused(502, "UNKNOWN")]
         switch fault {
         case .stopped, .hang: return failing(503, "UNAVAILABLE")
         case .ratelimited: return failing(429, "TOOMANYREQUESTS")
         case .failing: return failing(502, "UNKNOWN")
         case .refusing: return failing(401, "UNAUTHORIZED")
-        case .dropped, .stalled: return manifestsHealthy.merging([.blobUncached: .cut]) { $1 }
+        case .dropped, .stalled: return manifestsHealthy.merging([.blobUncached: broken]) { $1 }
         case .corrupt:
-            return [.tagCached: .whole, .tagUncached: .refused(502, "UNKNOWN"), .digestUncached: .refused(502, "UNKNOWN"),
-                    .blobCached: .whole, .blobUncached: .cut]
-        case .slow: return manifestsHealthy.merging([.blobUncached: .whole]) { $1 }
+            return [.tagCached: [.whole], .tagUncached: [.refused(502, "UNKNOWN")], .digestUncached: [.refused(502, "UNKNOWN")],
+                    .blobCached: [.whole], .blobUncached: broken]
+        case .slow: return manifestsHealthy.merging([.blobUncached: [.whole]]) { $1 }
         }
     }
 
@@ -84,7 +87,7 @@ import Testing
             let asked = ContinuousClock.now
             let outcome = try await Self.outcome(of: "\(base)/\(path)", digest: digest)
             let took = ContinuousClock.now - asked
-            #expect(outcome == expected[cell], "\(fault) × \(cell): \(outcome), took \(took)")
+            #expect(expected[cell]?.contains(outcome) == true, "\(fault) × \(cell): \(outcome), took \(took)")
             #expect(took < .seconds(5), "\(fault) × \(cell) answered after \(took)")
         }
 

@@ -35,8 +35,8 @@ import Testing
         let faulty = try await Fixtures.faultyUpstream()
         let stowage = try await StowageServer.start(upstream: faulty.url)
         defer { Task { await stowage.stop() } }
-        let repositories = ["chunked/app", "corrupt/app", "dropped/app", "good/app", "hang/app", "missing/app", "ratelimited/app", "redirect/app",
-                            "slow/app", "stalled/app"]
+        let repositories = ["chunked/app", "corrupt/app", "dropped/app", "flip/app", "good/app", "hang/app", "missing/app", "ratelimited/app",
+                            "redirect/app", "slow/app", "stalled/app", "truncated/app"]
         #expect(try await catalogPages(stowage.url, query: "n=3") == repositories)
         let first = try await HTTP.get("\(stowage.url)/v2/_catalog?n=3")
         #expect(first.text == #"{"repositories":["chunked/app","corrupt/app","dropped/app"]}"#)

@@ -178,19 +178,23 @@ final class ConnectionHandler: ChannelDuplexHandler {
             let connection = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let (writer, channel) = (writer, context.channel)
             work = Task {
-                let response = await answer()
+                var response = await answer()
                 if response.isStreamed {
-                    let outcome = await writer.stream(response, for: exchange, on: channel)
-                    channel.eventLoop.execute {
-                        let (handler, context) = connection.value
-                        handler.ended(outcome, context: context)
-                    }
-                } else {
-                    channel.eventLoop.execute {
-                        let (handler, context) = connection.value
-                        handler.writer.write(response, for: exchange, context: context) { outcome in
+                    switch await writer.stream(response, for: exchange, on: channel) {
+                    case .ended(let outcome):
+                        channel.eventLoop.execute {
+                            let (handler, context) = connection.value
                             handler.ended(outcome, context: context)
                         }
+                        return
+                    case .replaced(let error):
+                        response = error
+                    }
+                }
+                channel.eventLoop.execute { [response] in
+                    let (handler, context) = connection.value
+                    handler.writer.write(response, for: exchange, context: context) { outcome in
+                        handler.ended(outcome, context: context)
                     }
                 }
             }

@@ -2,6 +2,7 @@ import Cache
 import Logging
 import NIOCore
 import NIOHTTP1
+import OCI
 
 /// The only code that turns a `Response` into bytes on the connection: the head (`ResponseHead`),
 /// then bytes, a file region (a hit, sent with sendfile), a download in flight followed as it
@@ -88,27 +89,45 @@ struct ResponseWriter: Sendable {
         }
     }
 
+    /// How a streamed response went.
+    enum Streamed {
+        /// It went out, whole or cut short (then the connection is not reusable).
+        case ended(Outcome)
+        /// Its body failed before the first byte, so its head was never sent: this answer (an OCI
+        /// error) goes out in its place, on the event loop, as any body in hand.
+        case replaced(by: Response)
+    }
+
     /// From the request's task: writes a response with a streamed body part by part, each part
-    /// awaited. If the body fails (a download that failed verification, an upstream that broke
-    /// off) or the task is cancelled (the client left), the connection is closed, so a client
-    /// sees a short read and retries.
-    func stream(_ response: Response, for exchange: Exchange, on channel: any Channel) async -> Outcome {
+    /// awaited. The head goes out with the first part, so a body that fails before its first byte
+    /// (an upstream that broke off at once, a download given up) is answered 502 in its place. If
+    /// it fails later (a download that failed verification, an upstream that broke off) or the task
+    /// is cancelled (the client left), the connection is closed, so a client sees a short read and
+    /// retries.
+    func stream(_ response: Response, for exchange: Exchange, on channel: any Channel) async -> Streamed {
         var response = response
         let (keepAlive, framing) = response.prepare(for: exchange.request.head)
         var bytes: Int64 = 0
-        var head = channel.allocator.buffer(capacity: 512)
-        ResponseHead.write(version: exchange.request.head.version, status: response.status, headers: response.headers, into: &head)
+        var head: ByteBuffer? = channel.allocator.buffer(capacity: 512)
+        ResponseHead.write(version: exchange.request.head.version, status: response.status, headers: response.headers, into: &head!)
         let headAt = ContinuousClock.now
         let chunked = framing == .chunked
+        /// Writes the head if it has not gone yet. Not awaited: writes from this task reach the
+        /// event loop in order.
+        func sendHead() {
+            if let pending = head {
+                channel.write(IOData.byteBuffer(pending), promise: nil)
+                head = nil
+            }
+        }
         do {
-            // Not awaited: writes from this task reach the event loop in order.
-            channel.write(IOData.byteBuffer(head), promise: nil)
             if framing != .none {
                 switch response.body {
                 case .follow(let follower):
                     let file = NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: try follower.duplicateDescriptor())
                     defer { try? file.close() }
                     for try await segment in follower {
+                        sendHead()
                         if chunked { channel.write(IOData.byteBuffer(ResponseHead.chunkHeader(segment.count, allocator: channel.allocator)), promise: nil) }
                         try await files.write(file, range: segment, on: channel)
                         if chunked { channel.write(IOData.byteBuffer(ResponseHead.chunkEnd), promise: nil) }
@@ -116,6 +135,7 @@ struct ResponseWriter: Sendable {
                     }
                 case .passThrough(let body):
                     for try await part in body {
+                        sendHead()
                         if chunked { channel.write(IOData.byteBuffer(ResponseHead.chunkHeader(part.readableBytes, allocator: channel.allocator)), promise: nil) }
                         try await channel.writeAndFlush(IOData.byteBuffer(part)).get()
                         if chunked { channel.write(IOData.byteBuffer(ResponseHead.chunkEnd), promise: nil) }
@@ -125,13 +145,17 @@ struct ResponseWriter: Sendable {
                     preconditionFailure("a body in hand is sent with write(_:for:context:ended:)")
                 }
             }
+            sendHead()
             try await channel.writeAndFlush(IOData.byteBuffer(chunked ? ResponseHead.lastChunk : ByteBuffer())).get()
             recorder.record(exchange, response.served, status: response.status.code, bytes: bytes, headAt: headAt, complete: true)
-            return Outcome(bytes: bytes, reusable: keepAlive)
+            return .ended(Outcome(bytes: bytes, reusable: keepAlive))
         } catch {
+            if head != nil, !Task.isCancelled {
+                return .replaced(by: .error(RegistryError(.unknown, "the blob's download failed before its first byte (\(error)); retry", status: 502)))
+            }
             channel.close(promise: nil)
             recorder.record(exchange, response.served, status: response.status.code, bytes: bytes, headAt: headAt, complete: false)
-            return Outcome(bytes: bytes, reusable: false)
+            return .ended(Outcome(bytes: bytes, reusable: false))
         }
     }
 }

@@ -2,31 +2,38 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// The metrics listener (`metrics.listen`): `GET /metrics` in Prometheus' text format, and the
 /// health probes, on an address of its own (loopback by default) so that scraping never competes
 /// with the pull API's connection limit and the metrics are not exposed where the images are.
-/// `exposition` renders the metrics (the Prometheus registry `serve` bootstrapped).
+/// `exposition` renders the metrics (the Prometheus registry `serve` bootstrapped). With `tls`
+/// (`metrics.tls`), it speaks the main listener's TLS: the same certificate, reloaded the same way,
+/// and with a client CA, the scraper presents a certificate it signed.
 public final class MetricsServer: Sendable {
     private let health: ServerHealth
     private let exposition: @Sendable () -> [UInt8]
     private let group: any EventLoopGroup
     private let logger: Logger
+    private let tls: ReloadingFiles<NIOSSLContext>?
 
-    public init(health: ServerHealth, group: any EventLoopGroup, logger: Logger, exposition: @escaping @Sendable () -> [UInt8]) {
+    public init(health: ServerHealth, group: any EventLoopGroup, logger: Logger, tls: ReloadingFiles<NIOSSLContext>? = nil,
+                exposition: @escaping @Sendable () -> [UInt8]) {
         self.health = health
         self.group = group
         self.logger = logger
+        self.tls = tls
         self.exposition = exposition
     }
 
     /// Binds and returns the bound channel; it serves until it is closed.
     public func bind(host: String, port: Int) async throws -> any Channel {
-        let (health, exposition) = (self.health, self.exposition)
+        let (health, exposition, tls) = (self.health, self.exposition, self.tls)
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls.current)) }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(MetricsHandler(health: health, exposition: exposition))
                 }

@@ -21,9 +21,10 @@ struct RegistryHandler: Sendable {
     /// Client authentication; nil: every client may read everything.
     let access: ClientAccess?
 
-    func resolve(_ request: RegistryRequest) -> Resolution {
+    /// `certificateUser`: the user the connection's client certificate names, if any.
+    func resolve(_ request: RegistryRequest, certificateUser: String? = nil) -> Resolution {
         let namespace = request.namespace
-        switch resolveUnechoed(request) {
+        switch resolveUnechoed(request, certificateUser: certificateUser) {
         case .now(let response):
             return .now(namespace.echoed(on: response))
         case .later(let work):
@@ -31,7 +32,7 @@ struct RegistryHandler: Sendable {
         }
     }
 
-    private func resolveUnechoed(_ request: RegistryRequest) -> Resolution {
+    private func resolveUnechoed(_ request: RegistryRequest, certificateUser: String?) -> Resolution {
         let route: Route
         switch request.target {
         case .refused(let error, let allow):
@@ -44,7 +45,7 @@ struct RegistryHandler: Sendable {
         }
         guard let access, case let scope = route.accessScope, scope != .open else { return resolve(route, request, user: nil) }
         let refused = Served(kind: route.servedKind, result: .refused)
-        switch access.identify(request.authorization) {
+        switch access.identify(request.authorization, certificateUser: certificateUser) {
         case .anonymous:
             return authorized(route, request, scope: scope, user: nil, access: access)
         case .user(let user):

@@ -38,16 +38,20 @@ extension ContentStore {
     /// What pinning `digest` protects that is cached now: items and bytes.
     public func pinnedFootprint(of digest: Digest) throws(StoreError) -> (items: Int, bytes: Int64) {
         try read { txn throws(LMDBError) in
-            let content = try Eviction.closure(of: [digest], databases, txn)
-            let index = AccessIndex(databases: databases)
-            var items = 0
-            var bytes: Int64 = 0
-            for key in content {
-                guard let entry = try index.entry(key, txn) else { continue }
-                items += 1
-                bytes += entry.size
-            }
-            return (items, bytes)
+            try footprint(of: Eviction.closure(of: [digest], databases, txn), txn)
         }
+    }
+
+    /// How many of `content` are cached now, and their bytes.
+    func footprint(of content: Set<ContentKey>, _ txn: borrowing LMDBTransaction) throws(LMDBError) -> (items: Int, bytes: Int64) {
+        let index = AccessIndex(databases: databases)
+        var items = 0
+        var bytes: Int64 = 0
+        for key in content {
+            guard let entry = try index.entry(key, txn) else { continue }
+            items += 1
+            bytes += entry.size
+        }
+        return (items, bytes)
     }
 }

@@ -8,6 +8,8 @@ public struct StoreStatistics: Sendable, Equatable {
     public var blobs = 0
     public var pins = 0
     public var bytesUsed: Int64 = 0
+    /// Bytes of the pinned manifests and everything they reference that is cached now: never evicted.
+    public var pinnedBytes: Int64 = 0
     /// Seconds since the epoch of the least recent access still cached.
     public var oldestAccess: Int64?
     public var hits: Int64 = 0
@@ -41,6 +43,7 @@ extension ContentStore {
             stats.blobs = try txn.count(databases.blobs)
             stats.pins = try txn.count(databases.pins)
             stats.bytesUsed = try txn.integer(.bytesUsed, in: databases)
+            if stats.pins > 0 { stats.pinnedBytes = try footprint(of: Eviction(databases: databases).pinnedContent(txn), txn).bytes }
             stats.hits = try txn.integer(.hits, in: databases)
             stats.misses = try txn.integer(.misses, in: databases)
             stats.uncachedForSpace = try txn.integer(.uncachedForSpace, in: databases)

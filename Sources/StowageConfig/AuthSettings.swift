@@ -7,7 +7,10 @@ import OCI
 /// here (patterns compiled, each rule granting one thing). The htpasswd file itself is read by the
 /// server, at start-up and whenever it changes.
 public struct AuthSettings: Sendable {
-    public var htpasswd: String
+    /// Nil only with `certificateUsers`: every client then identifies by its certificate.
+    public var htpasswd: String?
+    /// A request without credentials is the user its client certificate's common name names.
+    public var certificateUsers: Bool
     public var realm: String
     public var failureDelay: Duration
     public var policy: AccessPolicy
@@ -17,13 +20,19 @@ public struct AuthSettings: Sendable {
     public static let defaultRealm = "Stowage"
     public static let defaultFailureDelay: Duration = .seconds(1)
 
-    static func resolve(file: ConfigFile.Auth?, overrides: ServeOverrides) throws(ConfigError) -> AuthSettings? {
+    /// `clientCA`: whether TLS verifies client certificates (`tls.clientCA`), which `certificateUsers` needs.
+    static func resolve(file: ConfigFile.Auth?, overrides: ServeOverrides, clientCA: Bool) throws(ConfigError) -> AuthSettings? {
         guard file != nil || overrides.htpasswd != nil else { return nil }
         let htpasswdKey = overrides.htpasswd != nil ? "--htpasswd" : "auth.htpasswd"
-        guard let htpasswd = overrides.htpasswd ?? file?.htpasswd else {
-            throw ConfigError(key: "auth.htpasswd", problem: "is required with auth: an htpasswd file of bcrypt hashes (htpasswd -B -c FILE USER)")
+        let certificateUsers = file?.certificateUsers ?? false
+        if certificateUsers && !clientCA {
+            throw ConfigError(key: "auth.certificateUsers", problem: "needs client certificates: set tls.clientCA (or --tls-client-ca) to the CA that signs them")
         }
-        guard FileManager.default.isReadableFile(atPath: htpasswd) else {
+        let htpasswd = overrides.htpasswd ?? file?.htpasswd
+        if htpasswd == nil && !certificateUsers {
+            throw ConfigError(key: "auth.htpasswd", problem: "is required with auth: an htpasswd file of bcrypt hashes (htpasswd -B -c FILE USER), or certificateUsers: true with tls.clientCA")
+        }
+        if let htpasswd, !FileManager.default.isReadableFile(atPath: htpasswd) {
             throw ConfigError(key: htpasswdKey, problem: "cannot read \(htpasswd)")
         }
         let realm = file?.realm ?? defaultRealm
@@ -70,7 +79,7 @@ public struct AuthSettings: Sendable {
             }
             rules.append(AccessRule(pattern: pattern, grant: grant))
         }
-        return AuthSettings(htpasswd: htpasswd, realm: realm, failureDelay: failureDelay,
+        return AuthSettings(htpasswd: htpasswd, certificateUsers: certificateUsers, realm: realm, failureDelay: failureDelay,
                             policy: AccessPolicy(rules: rules, anonymousRead: file?.anonymousRead ?? false), namedUsers: namedUsers)
     }
 }

@@ -19,6 +19,9 @@ public struct ConfigFile: Decodable, Sendable, Equatable {
     public struct Auth: Decodable, Sendable, Equatable {
         /// An htpasswd file of bcrypt hashes (`htpasswd -B`).
         public var htpasswd: String?
+        /// A request without credentials, on a connection whose client certificate the client CA
+        /// verified (`tls.clientCA`), is the user its subject common name names.
+        public var certificateUsers: Bool?
         public var realm: String?
         /// Repositories no rule names may be read without credentials.
         public var anonymousRead: Bool?
@@ -48,6 +51,8 @@ public struct ConfigFile: Decodable, Sendable, Equatable {
     public struct Metrics: Decodable, Sendable, Equatable {
         /// `HOST:PORT` of the metrics listener, or `off`.
         public var listen: String?
+        /// Serve the metrics listener over the main listener's TLS (certificate, and client CA if set).
+        public var tls: Bool?
     }
 
     public struct Connections: Decodable, Sendable, Equatable {

@@ -36,9 +36,9 @@ public enum ConfigLoader {
     /// Allowed keys per mapping path; `""` is the top level.
     private static let knownKeys: [String: Set<String>] = [
         "": ["listen", "logLevel", "logFormat", "accessLog", "storage", "upstream", "upstreams", "connections", "metrics", "tls", "auth"],
-        "metrics": ["listen"],
+        "metrics": ["listen", "tls"],
         "tls": ["certificate", "key", "clientCA"],
-        "auth": ["htpasswd", "realm", "anonymousRead", "failureDelay", "rules"],
+        "auth": ["htpasswd", "certificateUsers", "realm", "anonymousRead", "failureDelay", "rules"],
         "auth.rule": ["repositories", "access", "users"],
         "connections": ["idleTimeout", "requestHeadTimeout", "maxConnections", "drainDelay", "drainTimeout", "shutdownGrace"],
         "storage": ["path", "maxSize", "minFreeSpace"],

@@ -71,6 +71,8 @@ public struct ServeSettings: Sendable {
     public var accessLog: Bool
     /// Where `/metrics` (and the probes) are served; nil: `metrics.listen: off`.
     public var metricsListen: (host: String, port: Int)?
+    /// The metrics listener speaks the main listener's TLS (`metrics.tls`).
+    public var metricsTLS: Bool
     /// In the order configured; names and namespaces unique, at most one default. Empty when
     /// none is configured: Stowage then serves what its store holds (an imported air-gap bundle).
     public var upstreams: [UpstreamDefinition]
@@ -118,10 +120,15 @@ public struct ServeSettings: Sendable {
             }
             minFreeBytes = bytes
         }
+        let tls = try TLSSettings.resolve(file: file.tls, overrides: overrides)
+        let metricsTLS = file.metrics?.tls ?? false
+        if metricsTLS && tls == nil {
+            throw ConfigError(key: "metrics.tls", problem: "needs the listener's TLS: give tls.certificate and tls.key (or --tls-certificate and --tls-key)")
+        }
         return ServeSettings(listenHost: host, listenPort: port, storage: storage, logLevel: logLevel, logFormat: logFormat,
-                             accessLog: overrides.accessLog ?? file.accessLog ?? false, metricsListen: metricsListen, upstreams: upstreams,
-                             connections: connections, minFreeBytes: minFreeBytes, tls: try TLSSettings.resolve(file: file.tls, overrides: overrides),
-                             auth: try AuthSettings.resolve(file: file.auth, overrides: overrides))
+                             accessLog: overrides.accessLog ?? file.accessLog ?? false, metricsListen: metricsListen, metricsTLS: metricsTLS && metricsListen != nil,
+                             upstreams: upstreams, connections: connections, minFreeBytes: minFreeBytes, tls: tls,
+                             auth: try AuthSettings.resolve(file: file.auth, overrides: overrides, clientCA: tls?.clientCA != nil))
     }
 
     /// The file's `upstream` or `upstreams`; `--upstream URL` replaces the URL of a single one, or

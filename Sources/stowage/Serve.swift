@@ -126,7 +126,8 @@ struct Serve: AsyncParsableCommand {
         var metricsChannel: (any Channel)?
         if let listen = settings.metricsListen {
             do {
-                metricsChannel = try await MetricsServer(health: health, group: MultiThreadedEventLoopGroup.singleton, logger: logger) {
+                metricsChannel = try await MetricsServer(health: health, group: MultiThreadedEventLoopGroup.singleton, logger: logger,
+                                                         tls: settings.metricsTLS ? tls : nil) {
                     metrics.emitToBuffer()
                 }.bind(host: listen.host, port: listen.port)
             } catch {
@@ -135,7 +136,7 @@ struct Serve: AsyncParsableCommand {
                 throw ExitCode(1)
             }
         }
-        let metricsText = metricsChannel?.localAddress.map { ", metrics http://\($0.ipAddress ?? "?"):\($0.port ?? 0)/metrics" } ?? ""
+        let metricsText = metricsChannel?.localAddress.map { ", metrics \(settings.metricsTLS ? "https" : "http")://\($0.ipAddress ?? "?"):\($0.port ?? 0)/metrics" } ?? ""
         let server = RegistryServer(cache: cache, health: health, group: MultiThreadedEventLoopGroup.singleton, limits: limits, logger: logger,
                                     accessLogEveryRequest: settings.accessLog, tls: tls, access: access)
         let budget = settings.storage.maxBytes.map { " of \(Formatting.bytes($0))" } ?? ", no size limit"
@@ -229,7 +230,8 @@ struct Serve: AsyncParsableCommand {
     /// used stops start-up) and again whenever it changes.
     private static func clientAccess(_ settings: AuthSettings, logger: Logger) throws -> ClientAccess {
         let path = settings.htpasswd
-        let users = try ReloadingFiles(name: "htpasswd", paths: [path], logger: logger) {
+        let users = try ReloadingFiles(name: "htpasswd", paths: path.map { [$0] } ?? [], logger: logger) {
+            guard let path else { return CredentialCheck(users: .empty) }  // certificate users only
             let contents: String
             do {
                 contents = try String(contentsOfFile: path, encoding: .utf8)
@@ -245,13 +247,15 @@ struct Serve: AsyncParsableCommand {
         let known = Set(users.current.userNames)
         let unknown = settings.namedUsers.subtracting(known).sorted()
         logger.info("client authentication", metadata: [
-            "htpasswd": "\(path)", "users": "\(known.count)", "rules": "\(settings.policy.rules.count)",
+            "htpasswd": "\(path ?? "none")", "users": "\(known.count)", "certificateUsers": "\(settings.certificateUsers)",
+            "rules": "\(settings.policy.rules.count)",
             "anonymousRead": "\(settings.policy.anonymousRead)",
         ])
-        if !unknown.isEmpty {
+        if !unknown.isEmpty && !settings.certificateUsers {
             logger.warning("auth.rules name users the htpasswd file does not have (yet)", metadata: ["users": "\(unknown.joined(separator: ","))"])
         }
-        return ClientAccess(policy: settings.policy, credentials: users, realm: settings.realm, failureDelay: settings.failureDelay)
+        return ClientAccess(policy: settings.policy, credentials: users, realm: settings.realm, failureDelay: settings.failureDelay,
+                            certificateUsers: settings.certificateUsers)
     }
 
     /// Writes the accesses noted on the read path once a second (invariant 6: reads do not write).

@@ -21,7 +21,7 @@ struct Stats: AsyncParsableCommand {
         if json {
             var object: [String: Any] = [
                 "storage": settings.path, "repositories": stats.repositories, "tags": stats.tags, "manifests": stats.manifests,
-                "blobs": stats.blobs, "pins": stats.pins, "bytesUsed": stats.bytesUsed, "hits": stats.hits, "misses": stats.misses,
+                "blobs": stats.blobs, "pins": stats.pins, "pinnedBytes": stats.pinnedBytes, "bytesUsed": stats.bytesUsed, "hits": stats.hits, "misses": stats.misses,
                 "uncachedForSpace": stats.uncachedForSpace, "evictions": stats.evictions,
             ]
             object["maxBytes"] = settings.maxBytes ?? NSNull()
@@ -40,7 +40,7 @@ struct Stats: AsyncParsableCommand {
             ("tags", "\(stats.tags)"),
             ("manifests", "\(stats.manifests)"),
             ("blobs", "\(stats.blobs)"),
-            ("pinned", "\(stats.pins)"),
+            ("pinned", stats.pins == 0 ? "0" : "\(stats.pins) images, \(Formatting.bytes(stats.pinnedBytes)) kept from eviction"),
             ("oldest access", stats.oldestAccess.map(isoTime) ?? "-"),
             ("hits", "\(stats.hits)"),
             ("misses", "\(stats.misses)"),

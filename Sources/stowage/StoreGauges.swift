@@ -3,7 +3,7 @@ import Metrics
 import Store
 
 /// The store's figures as gauges, read from the index every 10 s (one read transaction): bytes
-/// used and the budget, blobs, manifests, pins, and the counters the store keeps across restarts
+/// used, pinned (kept from eviction) and the budget, blobs, manifests, pins, and the counters the store keeps across restarts
 /// (evictions, blobs sent without being kept for lack of room).
 struct StoreGauges {
     private let bytesUsed = Gauge(label: "stowage_store_bytes_used")
@@ -11,6 +11,7 @@ struct StoreGauges {
     private let blobs = Gauge(label: "stowage_store_blobs")
     private let manifests = Gauge(label: "stowage_store_manifests")
     private let pins = Gauge(label: "stowage_store_pins")
+    private let pinnedBytes = Gauge(label: "stowage_store_pinned_bytes")
     private let evictions = Gauge(label: "stowage_store_evictions")
     private let uncachedForSpace = Gauge(label: "stowage_store_uncached_for_space")
     private let maxBytes: Int64?
@@ -28,6 +29,7 @@ struct StoreGauges {
                 blobs.record(stats.blobs)
                 manifests.record(stats.manifests)
                 pins.record(stats.pins)
+                pinnedBytes.record(stats.pinnedBytes)
                 evictions.record(stats.evictions)
                 uncachedForSpace.record(stats.uncachedForSpace)
             } catch {

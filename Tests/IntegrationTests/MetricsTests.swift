@@ -45,6 +45,7 @@ import Testing
         #expect(values[#"stowage_response_bytes_total{kind="blob"}"#] == Double(2 * layer.size))
         #expect((values["stowage_time_to_first_byte_seconds_count"] ?? 0) >= 8)
         #expect(values["stowage_store_blobs"] != nil, "the store's gauges are sampled at start")
+        #expect(values["stowage_store_pinned_bytes"] == 0, "nothing is pinned")
 
         let ready = try await HTTP.get(metricsURL.replacingOccurrences(of: "/metrics", with: "/readyz"))
         #expect(ready.status == 200 && ready.text == "ok\n")

@@ -52,6 +52,19 @@ import Testing
         #expect(stats.bytesUsed == 800 + Int64(manifest.bytes.count))
     }
 
+    @Test func pinnedBytesCountTheManifestAndTheBlobsItReferencesThatAreCached() async throws {
+        let store = try fixture.open(budget: 10_000)
+        let manifest = StoreFixture.manifest(referencing: [a.digest, b.digest])  // b is never cached
+        try await StoreFixture.put(a, in: store)
+        try await StoreFixture.put(c, in: store)
+        try await store.putManifest(manifest)
+        #expect(try store.statistics().pinnedBytes == 0)
+        try await store.pin(manifest.digest, as: "app:1")
+        let stats = try store.statistics()
+        #expect(stats.pinnedBytes == 400 + Int64(manifest.bytes.count))
+        #expect(stats.bytesUsed == 800 + Int64(manifest.bytes.count))
+    }
+
     @Test func aBlobBeingSentIsNotEvicted() async throws {
         let store = try fixture.open(budget: 1000)
         let repository = RepositoryKey(upstream: "u", repository: RepositoryName("app")!)

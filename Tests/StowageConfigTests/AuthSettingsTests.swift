@@ -57,6 +57,16 @@ import Testing
         #expect(auth.policy.decide(repository: "any", user: nil) == .challenge)
     }
 
+    @Test func certificateUsersNeedNoHtpasswdFile() throws {
+        let directory = try Self.pemLookalikes()
+        let auth = try #require(try settings("""
+            tls: {certificate: \(directory)/c.pem, key: \(directory)/k.pem, clientCA: \(directory)/c.pem}
+            auth: {certificateUsers: true}
+            """).auth)
+        #expect(auth.htpasswd == nil)
+        #expect(auth.certificateUsers)
+    }
+
     @Test(arguments: [
         ("auth: {anonymousRead: true}", "auth.htpasswd: is required with auth"),
         ("auth: {htpasswd: /nonexistent/htpasswd}", "auth.htpasswd: cannot read /nonexistent/htpasswd"),
@@ -81,14 +91,23 @@ import Testing
         ("tls: {clientCA: @CERT}", "tls.clientCA: needs TLS"),
         ("tls: {certificate: @KEY, key: @KEY}", "holds no PEM certificate"),
         ("tls: {certificate: @CERT, key: @CERT}", "holds no PEM private key"),
+        ("auth: {certificateUsers: true}", "auth.certificateUsers: needs client certificates: set tls.clientCA"),
+        ("{tls: {certificate: @CERT, key: @KEY}, auth: {certificateUsers: true}}", "auth.certificateUsers: needs client certificates"),
+        ("metrics: {tls: true}", "metrics.tls: needs the listener's TLS"),
     ])
     func aBadTLSSectionIsRefusedNamingItsKey(_ yaml: String, _ expected: String) throws {
+        let directory = try Self.pemLookalikes()
+        let text = yaml.replacingOccurrences(of: "@CERT", with: directory + "/c.pem").replacingOccurrences(of: "@KEY", with: directory + "/k.pem")
+        let message = error(text) ?? "accepted"
+        #expect(message.contains(expected), "\(message)")
+    }
+
+    /// A directory with `c.pem` and `k.pem`: files that pass the start-up check for PEM of the right kind.
+    static func pemLookalikes() throws -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stowage-tls-settings-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try "-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n".write(toFile: directory + "/c.pem", atomically: true, encoding: .utf8)
         try "-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n".write(toFile: directory + "/k.pem", atomically: true, encoding: .utf8)
-        let text = yaml.replacingOccurrences(of: "@CERT", with: directory + "/c.pem").replacingOccurrences(of: "@KEY", with: directory + "/k.pem")
-        let message = error(text) ?? "accepted"
-        #expect(message.contains(expected), "\(message)")
+        return directory
     }
 }

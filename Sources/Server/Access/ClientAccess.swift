@@ -16,14 +16,18 @@ public final class ClientAccess: Sendable {
     /// The htpasswd users, replaced whole (with an empty verification cache) when the file changes.
     public let credentials: ReloadingFiles<CredentialCheck>
     let failureDelay: Duration
+    /// A request without credentials is its client certificate's user (`auth.certificateUsers`).
+    let certificateUsers: Bool
     /// `Basic realm="…"`, sent with every 401.
     let challenge: String
     private let failures: Failures
 
-    public init(policy: AccessPolicy, credentials: ReloadingFiles<CredentialCheck>, realm: String, failureDelay: Duration) {
+    public init(policy: AccessPolicy, credentials: ReloadingFiles<CredentialCheck>, realm: String, failureDelay: Duration,
+                certificateUsers: Bool = false) {
         self.policy = policy
         self.credentials = credentials
         self.failureDelay = failureDelay
+        self.certificateUsers = certificateUsers
         challenge = "Basic realm=\"\(realm)\""
         failures = Failures()
     }
@@ -38,8 +42,10 @@ public final class ClientAccess: Sendable {
         case malformed
     }
 
-    func identify(_ authorization: String?) -> Identity {
-        guard let authorization else { return .anonymous }
+    /// Credentials, when a request carries them, decide; without, the client certificate's user
+    /// (`certificateUser`, set only with `auth.certificateUsers`), else anonymous.
+    func identify(_ authorization: String?, certificateUser: String? = nil) -> Identity {
+        guard let authorization else { return certificateUser.map(Identity.user) ?? .anonymous }
         guard let credentials = BasicCredentials(authorization: authorization) else { return .malformed }
         guard !credentials.user.isEmpty else { return .malformed }
         return self.credentials.current.cached(credentials) == true ? .user(credentials.user) : .unverified(credentials)

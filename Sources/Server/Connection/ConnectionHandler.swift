@@ -1,6 +1,8 @@
+import Access
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import OCI
 
 /// One client connection's requests, in order. It sits after NIO's request decoder and writes the
@@ -52,8 +54,8 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private var readHeld = false
     /// The asynchronous part of the current request, if it has one.
     private var work: Task<Void, Never>?
-    /// The client's `IP:port`, read once per connection (for the access line).
-    private var client: String?
+    /// The client's `IP:port` and the user its certificate names, read once per connection.
+    private var peer: (client: String, certificateUser: String?)?
 
     init(handler: RegistryHandler, writer: ResponseWriter, timeouts: ConnectionTimeouts) {
         self.handler = handler
@@ -76,9 +78,9 @@ final class ConnectionHandler: ChannelDuplexHandler {
                 if !answering { answerBadRequest(context: context) }
                 return
             }
-            let client = self.client ?? Self.describe(context.channel.remoteAddress)
-            self.client = client
-            let exchange = Exchange(request: RegistryRequest(head), started: .now, client: client)
+            let peer = self.peer ?? (Self.describe(context.channel.remoteAddress), certificateUser(context: context))
+            self.peer = peer
+            let exchange = Exchange(request: RegistryRequest(head), started: .now, client: peer.client, certificateUser: peer.certificateUser)
             if answering || quiescing {
                 waiting.append(exchange)
             } else {
@@ -107,6 +109,15 @@ final class ConnectionHandler: ChannelDuplexHandler {
         } else {
             context.read()
         }
+    }
+
+    /// The user the client's certificate names, if client authentication takes users from
+    /// certificates (the TLS handshake verified it against the client CA before any request).
+    private func certificateUser(context: ChannelHandlerContext) -> String? {
+        guard handler.access?.certificateUsers == true,
+              let certificate = try? context.pipeline.syncOperations.nioSSL_peerCertificate(),
+              let der = try? certificate.toDERBytes() else { return nil }
+        return CertificateUser.name(derEncoded: der)
     }
 
     private static func describe(_ address: SocketAddress?) -> String {
@@ -169,7 +180,7 @@ final class ConnectionHandler: ChannelDuplexHandler {
     private func respond(to exchange: Exchange, context: ChannelHandlerContext) {
         answering = true
         lastRequest = Self.endsParsing(exchange.request.head)
-        switch handler.resolve(exchange.request) {
+        switch handler.resolve(exchange.request, certificateUser: exchange.certificateUser) {
         case .now(let response):
             writer.write(response, for: exchange, context: context) { [self] outcome in
                 ended(outcome, context: context)

@@ -4,4 +4,7 @@ struct Exchange: Sendable {
     let started: ContinuousClock.Instant
     /// The client's address, as the connection knows it (`IP:port`).
     let client: String
+    /// The user the connection's verified client certificate names, when `auth.certificateUsers`
+    /// is on: the user of a request that carries no credentials.
+    var certificateUser: String? = nil
 }

@@ -5,7 +5,7 @@ final class StowageServer: Sendable {
     let url: String
     let port: Int
     let storage: String
-    /// `http://127.0.0.1:P/metrics`, from the start-up line (nil with `--metrics-listen off`).
+    /// `http://127.0.0.1:P/metrics` (`https` with `metrics.tls`), from the start-up line (nil with `--metrics-listen off`).
     let metricsURL: String?
     private let process: ChildProcess
 
@@ -59,7 +59,7 @@ final class StowageServer: Sendable {
         }
         let url = String(line[range.lowerBound...].prefix { $0 != " " })
         guard let port = Int(url.split(separator: ":").last ?? "") else { throw HarnessError("no port in \(line)") }
-        let metricsURL = line.range(of: "metrics http://").map { String(line[line.index($0.lowerBound, offsetBy: "metrics ".count)...].prefix { $0 != ")" && $0 != " " }) }
+        let metricsURL = line.range(of: "metrics http").map { String(line[line.index($0.lowerBound, offsetBy: "metrics ".count)...].prefix { $0 != ")" && $0 != " " }) }
         return StowageServer(url: url, port: port, storage: storage, metricsURL: metricsURL, process: process)
     }
 

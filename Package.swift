@@ -91,7 +91,10 @@ let package = Package(
         .target(name: "Logs", dependencies: [
             "Console",
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: strict),
+        ], swiftSettings: strict + [
+            // The access line's builder is called a dozen times per request from Server: let it inline there.
+            .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
+        ]),
         // A cache carried across an air gap: bundles (OCI layout tars) exported from the store and
         // imported through the cache's pull rules. Its own target so Cache stays free of file formats.
         .target(name: "AirGap", dependencies: ["OCI", "Store", "Cache", "OCILayout", "Console"], swiftSettings: strict),

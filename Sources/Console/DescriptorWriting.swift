@@ -6,16 +6,20 @@ import Glibc
 @discardableResult
 public func writeAll(_ text: String, to descriptor: Int32) -> Int32? {
     var text = text
-    return text.withUTF8 { buffer -> Int32? in
-        var offset = 0
-        while offset < buffer.count, let base = buffer.baseAddress {
-            let written = Glibc.write(descriptor, base + offset, buffer.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                return errno
-            }
-            offset += written
+    return text.withUTF8 { writeAll($0, to: descriptor) }
+}
+
+/// `writeAll` of bytes.
+@discardableResult
+public func writeAll(_ bytes: UnsafeBufferPointer<UInt8>, to descriptor: Int32) -> Int32? {
+    var offset = 0
+    while offset < bytes.count, let base = bytes.baseAddress {
+        let written = Glibc.write(descriptor, base + offset, bytes.count - offset)
+        if written < 0 {
+            if errno == EINTR { continue }
+            return errno
         }
-        return nil
+        offset += written
     }
+    return nil
 }

@@ -18,6 +18,9 @@ public final class BufferedLines: Sendable {
     private struct Pending {
         var bytes: [UInt8] = []
         var dropped = 0
+        /// The buffer the writer last wrote, emptied with its capacity kept: swapped in for the
+        /// next batch, so a thread's buffer is never grown from nothing again (nor copied).
+        var spare: [UInt8] = []
     }
 
     /// One thread's lines waiting for the next batch.
@@ -47,13 +50,20 @@ public final class BufferedLines: Sendable {
 
     /// Adds the bytes of a line (without its newline) to the next batch, or counts it as dropped.
     public func append(bytes line: [UInt8]) {
+        append { $0.append(contentsOf: line) }
+    }
+
+    /// Adds a line written straight into this thread's buffer: `write` appends the line's bytes
+    /// (without its newline) to the buffer it is given, or the line is counted as dropped. For the
+    /// lines of every request: no buffer of their own, no copy.
+    public func append(writing write: (inout [UInt8]) -> Void) {
         let buffer = local.value { made in buffers.withLock { $0.append(made) } }
         buffer.pending.withLock { pending in
             guard pending.bytes.count < capacity else {
                 pending.dropped += 1
                 return
             }
-            pending.bytes.append(contentsOf: line)
+            write(&pending.bytes)
             pending.bytes.append(UInt8(ascii: "\n"))
         }
     }
@@ -74,17 +84,24 @@ public final class BufferedLines: Sendable {
         }
     }
 
+    /// Each thread's batch is taken with a swap under its lock (the thread waits for no copy),
+    /// written outside it, then handed back empty as that thread's spare.
     private func writePending() {
-        var bytes: [UInt8] = []
         var dropped = 0
         for buffer in buffers.withLock({ $0 }) {
+            var batch: [UInt8] = []
             buffer.pending.withLock { pending in
-                if bytes.isEmpty { swap(&bytes, &pending.bytes) } else { bytes += pending.bytes; pending.bytes.removeAll(keepingCapacity: true) }
+                swap(&pending.spare, &pending.bytes)
+                swap(&batch, &pending.spare)
                 dropped += pending.dropped
                 pending.dropped = 0
             }
+            guard !batch.isEmpty else { continue }
+            batch.withUnsafeBufferPointer { _ = writeAll($0, to: descriptor) }
+            // A spare grown by a burst (up to `capacity`) is let go: steady traffic needs far less.
+            batch.removeAll(keepingCapacity: batch.capacity <= 1 << 20)
+            buffer.pending.withLock { pending in swap(&pending.spare, &batch) }
         }
-        if !bytes.isEmpty { _ = writeAll(String(decoding: bytes, as: UTF8.self), to: descriptor) }
         if dropped > 0 { _ = writeAll("stowage: \(dropped) log lines dropped: standard error did not keep up\n", to: descriptor) }
     }
 }

@@ -12,11 +12,21 @@ public struct LogLineBuilder {
     private let message: String
 
     public init(_ format: LogFormat, time: String, level: String, label: String, source: String, message: String, capacity: Int = 320) {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(capacity)
+        self.init(format, appendingTo: &bytes, time: time, level: level, label: label, source: source, message: message)
+    }
+
+    /// A record written after what `buffer` holds (a buffer of lines), in place: the builder takes
+    /// the buffer (leaving it empty) and `finish(into:)` gives it back with the record appended,
+    /// so a large buffer is never copied.
+    public init(_ format: LogFormat, appendingTo buffer: inout [UInt8], time: String, level: String, label: String, source: String,
+                message: String) {
         self.format = format
         self.source = source
         self.message = message
         bytes = []
-        bytes.reserveCapacity(capacity)
+        swap(&bytes, &buffer)
         switch format {
         case .text:
             bytes.append(contentsOf: time.utf8)
@@ -40,7 +50,12 @@ public struct LogLineBuilder {
     }
 
     /// Keys written in JSON with a leading `_`: they would repeat the record's own.
-    private static let reservedKeys: Set<String> = ["time", "level", "message", "source", "label"]
+    private static func isReserved(_ key: String) -> Bool {
+        switch key {
+        case "time", "level", "message", "source", "label": true
+        default: false
+        }
+    }
 
     public mutating func field(_ key: String, _ value: String) {
         self.key(key)
@@ -51,6 +66,16 @@ public struct LogLineBuilder {
             case .json: escaped(raw)
             }
         }
+    }
+
+    /// A value known to need neither quotes nor escapes in either layout (a validated repository
+    /// name, a digest, an address, a case's raw value): written as it is, without being scanned.
+    /// Never for text a client or a file chose freely.
+    public mutating func field(_ key: String, plain value: String) {
+        self.key(key)
+        if format == .json { bytes.append(UInt8(ascii: "\"")) }
+        bytes.append(contentsOf: value.utf8)
+        if format == .json { bytes.append(UInt8(ascii: "\"")) }
     }
 
     public mutating func field(_ key: String, _ value: Int64) {
@@ -72,8 +97,19 @@ public struct LogLineBuilder {
         if format == .json { bytes.append(UInt8(ascii: "\"")) }
     }
 
+    /// The record, closed, after what the buffer it was given held (`init(_:appendingTo:…)`).
+    public consuming func finish(into buffer: inout [UInt8]) {
+        close()
+        swap(&bytes, &buffer)
+    }
+
     /// The record, closed.
     public consuming func finished() -> [UInt8] {
+        close()
+        return bytes
+    }
+
+    private mutating func close() {
         switch format {
         case .text:
             literal(" [")
@@ -84,7 +120,6 @@ public struct LogLineBuilder {
         case .json:
             bytes.append(UInt8(ascii: "}"))
         }
-        return bytes
     }
 
     private mutating func key(_ key: String) {
@@ -96,7 +131,7 @@ public struct LogLineBuilder {
             bytes.append(UInt8(ascii: "="))
         case .json:
             literal(#","#)
-            escaped(Self.reservedKeys.contains(key) ? "_" + key : key)
+            escaped(Self.isReserved(key) ? "_" + key : key)
             bytes.append(UInt8(ascii: ":"))
         }
     }

@@ -6,12 +6,15 @@ import Glibc
 ///
 /// `@unchecked Sendable`: it holds a pthread key (a number); each thread reaches only its own value.
 final class ThreadLocal<Value: AnyObject>: @unchecked Sendable {
-    private var key = pthread_key_t()
+    /// A `let`: read on every use, without the exclusivity check a `var` of a class costs.
+    private let key: pthread_key_t
     private let make: () -> Value
 
     init(_ make: @escaping () -> Value) {
         self.make = make
+        var key = pthread_key_t()
         precondition(pthread_key_create(&key, nil) == 0, "no pthread key left")
+        self.key = key
     }
 
     /// This thread's value; `made` sees a value the first time this thread asks.

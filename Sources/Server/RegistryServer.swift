@@ -27,14 +27,14 @@ public final class RegistryServer: Sendable {
     private let tls: ReloadingFiles<NIOSSLContext>?
 
     /// `accessLogEveryRequest`: an access line for every request at `info` (`accessLog: true`);
-    /// otherwise at `debug` only. Request metrics go to the process's swift-metrics factory, which
-    /// must be bootstrapped first (they are created here).
+    /// otherwise at `debug` only. `requestMetrics`: where ended requests are counted (nil: they are not).
     /// `tls`: serve HTTPS with the identity it holds (plain HTTP without). `access`: authenticate
     /// clients and apply its rules (without: every client may read everything).
     public init(cache: PullThroughCache, health: ServerHealth, group: any EventLoopGroup, limits: ConnectionLimits, logger: Logger,
-                accessLogEveryRequest: Bool = false, tls: ReloadingFiles<NIOSSLContext>? = nil, access: ClientAccess? = nil) {
+                accessLogEveryRequest: Bool = false, requestMetrics: RequestMetrics? = nil, tls: ReloadingFiles<NIOSSLContext>? = nil,
+                access: ClientAccess? = nil) {
         self.handler = RegistryHandler(cache: cache, health: health, access: access)
-        recorder = RequestRecorder(accessLog: AccessLog(logger: logger, everyRequest: accessLogEveryRequest), metrics: RequestMetrics())
+        recorder = RequestRecorder(accessLog: AccessLog(logger: logger, everyRequest: accessLogEveryRequest), metrics: requestMetrics)
         self.group = group
         self.limits = limits
         self.logger = logger

@@ -131,6 +131,18 @@ public struct ServeSettings: Sendable {
                              auth: try AuthSettings.resolve(file: file.auth, overrides: overrides, clientCA: tls?.clientCA != nil))
     }
 
+    /// A `repositoryPrefix` without its outer slashes (nil when nothing is left); it must itself be a
+    /// repository path, since it starts every name sent to the upstream.
+    static func repositoryPrefix(_ value: String?, key: String) throws(ConfigError) -> String? {
+        guard let value else { return nil }
+        let trimmed = value.trimmingCharacters(in: "/")
+        guard !trimmed.isEmpty else { return nil }
+        guard RepositoryName(trimmed) != nil else {
+            throw ConfigError(key: key, problem: "must be a repository path such as proxy/my-app: lowercase letters, digits, and . _ - between them (got \"\(value)\")")
+        }
+        return trimmed
+    }
+
     /// The file's `upstream` or `upstreams`; `--upstream URL` replaces the URL of a single one, or
     /// stands alone in place of several. Flags that say who the upstream is apply to a single
     /// upstream only; timing flags apply to every upstream.
@@ -180,11 +192,8 @@ public struct ServeSettings: Sendable {
         guard let url = upstream.url else { return try offlineUpstream(upstream, key: key) }
         let baseURL = try parseBaseURL(url, key: overrides.upstreamURL == url ? "--upstream" : "\(key).url")
 
-        var prefix = overrides.upstreamPrefix ?? upstream.repositoryPrefix
-        if let value = prefix {
-            let trimmed = value.trimmingCharacters(in: "/")
-            prefix = trimmed.isEmpty ? nil : trimmed
-        }
+        let prefix = try repositoryPrefix(overrides.upstreamPrefix ?? upstream.repositoryPrefix,
+                                          key: overrides.upstreamPrefix != nil ? "--upstream-prefix" : "\(key).repositoryPrefix")
 
         var source = CredentialSource(file: upstream)
         if let username = overrides.upstreamUsername { source.username = username }
@@ -250,7 +259,8 @@ public struct ServeSettings: Sendable {
             || upstream.dockerConfigJSON != nil {
             throw ConfigError(key: "\(key).url", problem: "is missing, so \(name) is offline and never signs in: give its url, or remove its credentials")
         }
-        let offline = UpstreamSettings(name: name, baseURL: "", repositoryPrefix: upstream.repositoryPrefix)
+        let offline = UpstreamSettings(name: name, baseURL: "",
+                                       repositoryPrefix: try repositoryPrefix(upstream.repositoryPrefix, key: "\(key).repositoryPrefix"))
         return UpstreamDefinition(settings: offline, namespaces: try namespaces(upstream.namespaces ?? [], key: "\(key).namespaces"),
                                   pathPrefix: try pathPrefix(upstream.pathPrefix, key: key), isDefault: upstream.default ?? false,
                                   tagTTL: defaultTagTTL)

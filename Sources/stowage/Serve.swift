@@ -94,6 +94,7 @@ struct Serve: AsyncParsableCommand {
         // factory bootstrapped here. With `metrics.listen: off` nothing is recorded (no-op handlers).
         let metrics = PrometheusCollectorRegistry()
         if settings.metricsListen != nil { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics)) }
+        let requestMetrics = settings.metricsListen == nil ? nil : RequestMetrics()
 
         let opened: OpenedCache
         do {
@@ -128,7 +129,7 @@ struct Serve: AsyncParsableCommand {
             do {
                 metricsChannel = try await MetricsServer(health: health, group: MultiThreadedEventLoopGroup.singleton, logger: logger,
                                                          tls: settings.metricsTLS ? tls : nil) {
-                    metrics.emitToBuffer()
+                    metrics.emitToBuffer() + (requestMetrics?.exposition() ?? [])
                 }.bind(host: listen.host, port: listen.port)
             } catch {
                 await opened.close()
@@ -138,7 +139,7 @@ struct Serve: AsyncParsableCommand {
         }
         let metricsText = metricsChannel?.localAddress.map { ", metrics \(settings.metricsTLS ? "https" : "http")://\($0.ipAddress ?? "?"):\($0.port ?? 0)/metrics" } ?? ""
         let server = RegistryServer(cache: cache, health: health, group: MultiThreadedEventLoopGroup.singleton, limits: limits, logger: logger,
-                                    accessLogEveryRequest: settings.accessLog, tls: tls, access: access)
+                                    accessLogEveryRequest: settings.accessLog, requestMetrics: requestMetrics, tls: tls, access: access)
         let budget = settings.storage.maxBytes.map { " of \(Formatting.bytes($0))" } ?? ", no size limit"
         let names = settings.upstreams.map(\.settings.name)
         let upstreamText = switch names.count {

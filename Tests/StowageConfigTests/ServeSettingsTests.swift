@@ -105,6 +105,12 @@ import Upstream
         #expect(error("listn: 1.2.3.4:5")?.key == "listn")
     }
 
+    @Test func aRepositoryPrefixMustBeARepositoryPath() throws {
+        #expect(error("upstream: {url: https://a.example, repositoryPrefix: 'proxy/My App'}")?.key == "upstream.repositoryPrefix")
+        #expect(error("upstream: {name: a, repositoryPrefix: 'x\"y'}")?.key == "upstream.repositoryPrefix")
+        #expect(try settings("upstream: {url: https://a.example, repositoryPrefix: /proxy/app/}").upstreams[0].settings.repositoryPrefix == "proxy/app")
+    }
+
     @Test func noUpstreamAtAllMeansServingTheStoreOnly() throws {
         #expect(try settings("listen: 127.0.0.1:5000").upstreams.isEmpty)
         #expect(try settings("upstreams: []").upstreams.isEmpty)

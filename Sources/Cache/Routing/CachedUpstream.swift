@@ -15,6 +15,8 @@ public final class CachedUpstream: Sendable {
     /// How long a tag the upstream confirmed is served without asking again; zero asks every time.
     public let tagTTL: Duration
     public let rule: UpstreamRouter.Rule
+    /// The registry's `repositoryPath`, kept for the same reason as `name`.
+    public let repositoryPath: String
     /// Manifest requests in flight, one per method, repository and reference (this upstream's only).
     let manifestRequests = SingleFlight<String, UpstreamManifest, Void>()
     /// Gates the warning that the upstream refused the configured credentials: once a minute.
@@ -31,6 +33,7 @@ public final class CachedUpstream: Sendable {
                  answersEveryNamespace: Bool) {
         self.registry = registry
         name = registry.settings.name
+        repositoryPath = registry.settings.repositoryPath
         // An upstream without a URL (offline) could never revalidate a tag: its tags stay fresh.
         self.tagTTL = registry.settings.isConfigured ? tagTTL : Self.never
         let isDockerHub = URL(string: registry.settings.baseURL)?.host.map { RegistryHost.dockerHub.contains($0.lowercased()) } ?? false
@@ -64,7 +67,7 @@ public struct CacheRepository: Sendable, CustomStringConvertible {
     public var description: String { "\(upstream.name)/\(name)" }
 
     /// The repository's name as sent to the upstream (its `repositoryPrefix` put in front).
-    public var sentName: String { upstream.registry.settings.upstreamRepository(name.value) }
+    public var sentName: String { UpstreamSettings.repository(name.value, under: upstream.repositoryPath) }
 
     /// What a log line of work on this repository carries: the upstream, and the repository as sent
     /// to it (not the path the client asked for, which routing may have cut).

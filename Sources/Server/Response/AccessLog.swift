@@ -23,30 +23,36 @@ struct AccessLog: Sendable {
     }
 
     /// Writes the line's bytes with its fields already in key order (no dictionary, no sort, no
-    /// intermediate strings: `LogLineBuilder`) and hands them to `BufferedLines`, which writes them
-    /// with others from a queue of its own: the event loop that ends the response never makes the
-    /// system call.
+    /// intermediate strings: `LogLineBuilder`) straight into this thread's buffer of `BufferedLines`,
+    /// which writes them with others from a queue of its own: the event loop that ends the response
+    /// never makes the system call, nor allocates for the line.
     func record(_ exchange: Exchange, _ served: Served?, status: UInt, bytes: Int64, headAt: ContinuousClock.Instant, complete: Bool) {
         guard logger.logLevel <= level else { return }
         let request = exchange.request.head
         let format = LogFormat.current
-        var line = LogLineBuilder(format, time: LogClock.stamp(format), level: level.rawValue, label: logger.label, source: "Server",
-                                  message: "request")
-        line.field("bytes", bytes)
-        line.field("client", exchange.client)
-        line.field("complete", complete ? "true" : "false")
-        if let served { line.field("kind", served.kind.rawValue) }
-        line.field("method", request.method.rawValue)
-        line.field("ms", hundredths: Self.hundredthsOfMilliseconds(ContinuousClock.now - exchange.started))
-        line.field("path", request.uri.utf8.count > 300 ? String(request.uri.prefix(300)) : request.uri)
-        if let reference = served?.reference { line.field("reference", reference) }
-        if let repository = served?.repository { line.field("repository", repository.sentName) }
-        if let served { line.field("result", served.result.rawValue) }
-        line.field("status", Int64(status))
-        line.field("ttfbMs", hundredths: Self.hundredthsOfMilliseconds(headAt - exchange.started))
-        if let repository = served?.repository { line.field("upstream", repository.upstream.name) }
-        if let user = served?.user { line.field("user", user) }
-        lines.append(bytes: line.finished())
+        let time = LogClock.stamp(format)
+        let milliseconds = Self.hundredthsOfMilliseconds(ContinuousClock.now - exchange.started)
+        lines.append { buffer in
+            var line = LogLineBuilder(format, appendingTo: &buffer, time: time, level: level.rawValue, label: logger.label, source: "Server",
+                                      message: "request")
+            line.field("bytes", bytes)
+            // Plain: an address, constants, and names routing validated (`RepositoryName`,
+            // `ManifestReference`, an upstream's configured name). The path and the user are scanned.
+            line.field("client", plain: exchange.client)
+            line.field("complete", plain: complete ? "true" : "false")
+            if let served { line.field("kind", plain: served.kind.rawValue) }
+            line.field("method", request.method.rawValue)
+            line.field("ms", hundredths: milliseconds)
+            line.field("path", request.uri.utf8.count > 300 ? String(request.uri.prefix(300)) : request.uri)
+            if let reference = served?.reference { line.field("reference", plain: reference) }
+            if let repository = served?.repository { line.field("repository", plain: repository.sentName) }
+            if let served { line.field("result", plain: served.result.rawValue) }
+            line.field("status", Int64(status))
+            line.field("ttfbMs", hundredths: Self.hundredthsOfMilliseconds(headAt - exchange.started))
+            if let repository = served?.repository { line.field("upstream", repository.upstream.name) }  // operator-chosen: scanned
+            if let user = served?.user { line.field("user", user) }
+            line.finish(into: &buffer)
+        }
     }
 
     /// Hundredths of a millisecond: a hit takes well under one.

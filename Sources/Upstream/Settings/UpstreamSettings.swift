@@ -70,8 +70,17 @@ public struct UpstreamSettings: Sendable, Equatable {
 
     /// The repository's name at the upstream: `org/api` becomes `proxy/<app-slug>/org/api` under a prefix.
     public func upstreamRepository(_ repository: String) -> String {
-        let prefix = (repositoryPrefix ?? "").split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
-        return prefix.isEmpty ? repository : "\(prefix)/\(repository)"
+        Self.repository(repository, under: repositoryPath)
+    }
+
+    /// `repositoryPrefix` without empty segments (`/proxy//app/` is `proxy/app`); empty when there is none.
+    public var repositoryPath: String {
+        (repositoryPrefix ?? "").split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
+    }
+
+    /// `repository` under `path` (a `repositoryPath`).
+    public static func repository(_ repository: String, under path: String) -> String {
+        path.isEmpty ? repository : "\(path)/\(repository)"
     }
 
     /// The token scope that lets Stowage pull `repository` (the caller's name; the prefix is added here).

@@ -23,6 +23,9 @@ let package = Package(
         // Request and store metrics (swift-metrics in the modules), exported in Prometheus' format by `serve`.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // `serve`'s parts as services with an ordered graceful shutdown (its swift-async-algorithms is
+        // already built for AsyncHTTPClient).
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // bcrypt only (its C core and one Swift file are built, nothing else of hummingbird): the hash
         // every htpasswd tool writes, for client authentication.
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
@@ -111,6 +114,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ], swiftSettings: strict),

@@ -30,11 +30,15 @@ session cache, keep-alive and sendfile as the plain one). wrk (no verification) 
 (`--cacert`, HTTP/1.1) are the clients; the cipher each server picks is logged. A `stowage` without
 the flags is logged and the rows skipped.
 
-Overhead: on the same warm store, one at a time, Stowage with `--access-log` and the metrics listener
-on 127.0.0.1:0 ("on": the defaults plus access lines at info, written to the store's log file) and
-with `--metrics-listen off` and no access log ("off"), started alternately on, off, on, off; each
-figure is the mean of its two runs, each round's ratio is logged. Stowage instances started after
-the first get `--drain-delay 0s` so that stopping them doesn't wait (nothing on the request path).
+Overhead: two Stowage processes at once, each on its own copy of the warm store (blob files hard
+links), one with `--access-log` and the metrics listener on 127.0.0.1:0 ("on": the defaults plus an
+access line at info for every request, written to the store's log file) and one with
+`--metrics-listen off` and no access log ("off"). wrk and ab alternate between them in short slices
+(8 of `--seconds` each, order flipped every slice), so a drift of the machine falls on both alike;
+each figure is the mean of its slices, and every slice's ratio is logged. The reference beside it:
+nginx with its access log on (combined format, buffered 64 KiB, flushed every 50 ms, to a file)
+against off, measured the same way. Stowage instances started after the first get
+`--drain-delay 0s` so that stopping them doesn't wait (nothing on the request path).
 
 Needs: docker-registry, nginx, wrk, ab, curl, openssl, skopeo (Debian). Every server listens on
 127.0.0.1; everything started is stopped at the end.
@@ -184,18 +188,20 @@ def nio_baseline(binary, path, digest):
     return match.group(0)
 
 
-def nginx(workdir, docroot, tls=None):
+def nginx(workdir, docroot, tls=None, access_log=False, name=None):
     """nginx serving `docroot`; over TLS when `tls` is (CA, certificate, key): same settings but for
-    `ssl` on the listener, the certificate, and TLSv1.2 and 1.3 (default ciphers and session cache)."""
+    `ssl` on the listener, the certificate, and TLSv1.2 and 1.3 (default ciphers and session cache).
+    With `access_log`, its access log in the combined format, buffered (64 KiB, flushed at least
+    every 50 ms), to a file. `name`: its directory under `workdir`, for a second one."""
     port = free_port()
-    prefix = os.path.join(workdir, "nginx-tls" if tls else "nginx")
+    prefix = os.path.join(workdir, name or ("nginx-tls" if tls else "nginx-logged" if access_log else "nginx"))
     os.makedirs(prefix, exist_ok=True)
     secure = f"ssl_certificate {tls[1]}; ssl_certificate_key {tls[2]}; ssl_protocols TLSv1.2 TLSv1.3;" if tls else ""
     config = f"""
 daemon off; worker_processes 2; user root; pid {prefix}/nginx.pid; error_log {prefix}/error.log warn;
 events {{ worker_connections 1024; }}
 http {{
-  access_log off; sendfile on; tcp_nopush on; keepalive_requests 1000000;
+  access_log {f"{prefix}/access.log combined buffer=64k flush=50ms" if access_log else "off"}; sendfile on; tcp_nopush on; keepalive_requests 1000000;
   types {{ }} default_type application/octet-stream;
   server {{
     listen 127.0.0.1:{port}{" ssl" if tls else ""} backlog=512; root {docroot}; {secure}
@@ -544,27 +550,35 @@ def tls_section(args, workdir, upstream_url, docroot, manifest_path, blob_path, 
 
 
 def overhead_section(args, workdir, upstream_url, manifest_path, blob_path, overhead):
-    """Overhead rows: Stowage on the warm store with metrics and access log on (`--access-log`, the
-    metrics listener on 127.0.0.1:0) and off (`--metrics-listen off`: nothing recorded), one process at a
-    time, started on, off, off, on; manifest GET by digest (wrk) and blob HEAD (ab) req/s, the mean of each state's runs."""
-    settings = {"on": (["--access-log"], "127.0.0.1:0"), "off": ([], "off")}
-    runs = {state: [] for state in settings}
-    # on, off, off, on: a steady drift of the machine over the four runs cancels out of the means.
-    for round_number, order in ((1, ("on", "off")), (2, ("off", "on"))):
-        for state in order:
-            flags, metrics = settings[state]
-            server, url, _ = stowage(args.stowage, workdir, "stowage-warm", upstream_url, [*flags, *RESTARTED, *args.stowage_flag], metrics=metrics)
-            wait_idle([server])
-            get = wrk(url + manifest_path, args.seconds, accept=ACCEPT)[0]
-            head = ab_head(url + blob_path, args.seconds)
-            stop(server)
-            os.sync()  # the access lines just written go to disk now, not during the next run
-            runs[state].append((get, head))
-            log(f"overhead round {round_number}, metrics+access log {state}: manifest GET {get:.0f}/s, blob HEAD {head:.0f}/s")
-    for index, label in enumerate(("manifest GET by digest, req/s", "blob HEAD, req/s")):
-        on, off = (sum(run[index] for run in runs[state]) / len(runs[state]) for state in ("on", "off"))
-        overhead.append((f"overhead: {label}", on, off))
-        log(f"overhead {label}: on/off by round " + ", ".join(f"{a[index] / b[index]:.3f}" for a, b in zip(runs["on"], runs["off"])))
+    """Overhead rows: Stowage with metrics and an access line for every request against neither, and
+    nginx with its access log against without; each pair served at once and measured in alternating
+    slices: manifest GET by digest (wrk) and blob HEAD (ab) req/s, the mean of each side's slices."""
+    copy = os.path.join(workdir, "stowage-warm-off")
+    if not os.path.exists(copy):
+        os.makedirs(copy)
+        subprocess.run(["cp", "-al", os.path.join(workdir, "stowage-warm", "blobs"), copy], check=True)
+        for part in ("index", "ingest"):
+            subprocess.run(["cp", "-a", os.path.join(workdir, "stowage-warm", part), copy], check=True)
+    on, on_url, _ = stowage(args.stowage, workdir, "stowage-warm", upstream_url, ["--access-log", *RESTARTED, *args.stowage_flag],
+                            metrics="127.0.0.1:0")
+    off, off_url, _ = stowage(args.stowage, workdir, "stowage-warm-off", upstream_url, [*RESTARTED, *args.stowage_flag], metrics="off")
+    docroot = os.path.join(workdir, "docroot")
+    (logged, logged_url), (quiet, quiet_url) = nginx(workdir, docroot, access_log=True), nginx(workdir, docroot, name="nginx-quiet")
+    wait_idle([on, off, logged, quiet])
+    pairs = (("Stowage, metrics + access log", on_url, off_url), ("nginx, access log", logged_url, quiet_url))
+    for name, with_url, without_url in pairs:
+        for label, measure, path in (("manifest GET by digest, req/s", lambda url: wrk(url, args.seconds, accept=ACCEPT)[0], manifest_path),
+                                     ("blob HEAD, req/s", lambda url: ab_head(url, args.seconds), blob_path)):
+            figures = {"on": [], "off": []}
+            for index in range(8):
+                order = (("on", with_url), ("off", without_url)) if index % 2 == 0 else (("off", without_url), ("on", with_url))
+                for state, url in order:
+                    figures[state].append(measure(url + path))
+            mean_on, mean_off = (sum(figures[state]) / len(figures[state]) for state in ("on", "off"))
+            overhead.append((f"{name}: {label}", mean_on, mean_off))
+            log(f"overhead {name}, {label}: on/off by slice " + ", ".join(f"{a / b:.3f}" for a, b in zip(figures["on"], figures["off"])))
+    for process in (on, off, logged, quiet):
+        stop(process)
 
 
 def empty_cache(name, args, workdir, label, upstream_url):
@@ -596,7 +610,7 @@ def print_table(rows):
 
 
 def print_overhead(overhead):
-    """The overhead table: Stowage with metrics and access log on, off, and the ratio."""
+    """The overhead table: with metrics and access log (nginx: its access log), without, and the ratio."""
     print("| figure | on | off | on/off |")
     print("|---|---|---|---|")
     for label, on, off in overhead:

@@ -4,14 +4,15 @@ import Glibc
 import Synchronization
 
 /// Lines appended from any thread (the event loops, for access lines) and written to a descriptor
-/// in batches by a queue of their own: an append is a copy into the calling thread's own buffer
-/// (its lock is contended only by the writer, once per batch), never a system call, so neither a
-/// slow reader of standard error (a pipe to journald, a terminal) nor another event loop's lines
-/// hold up a request. Written every 50 ms, and by `flush()` (at a clean stop). If more than
-/// `capacity` bytes wait in a thread's buffer, its new lines are dropped and counted, and the count
-/// is written with the next batch: a log that cannot keep up loses lines, never requests. Lines
-/// reach the descriptor up to 50 ms after they were appended, so they may land after a record the
-/// handler wrote directly in that time; within a batch, each thread's lines keep their order.
+/// in batches by a queue of their own: an append writes into the calling thread's own buffer (its
+/// lock is contended only by the writer, once per batch), never a system call, so neither a slow
+/// reader of standard error (a pipe to journald, a terminal) nor another event loop's lines hold up
+/// a request. Written every 10 ms (a thread's buffer stays small, in its core's cache), and by
+/// `flush()` (at a clean stop). If more than `capacity` bytes wait in a thread's buffer, its new
+/// lines are dropped and counted, and the count is written with the next batch: a log that cannot
+/// keep up loses lines, never requests. Lines reach the descriptor up to 10 ms after they were
+/// appended, so they may land after a record the handler wrote directly in that time; each
+/// thread's lines keep their order.
 public final class BufferedLines: Sendable {
     public static let standardError = BufferedLines(descriptor: STDERR_FILENO)
 
@@ -36,7 +37,7 @@ public final class BufferedLines: Sendable {
     private let local = ThreadLocal { ThreadBuffer() }
     private let queue = DispatchQueue(label: "stowage.log-lines")
 
-    public init(descriptor: Int32, capacity: Int = 16 << 20, interval: Duration = .milliseconds(50)) {
+    public init(descriptor: Int32, capacity: Int = 16 << 20, interval: Duration = .milliseconds(10)) {
         self.descriptor = descriptor
         self.capacity = capacity
         self.interval = interval

@@ -30,9 +30,13 @@ public enum LogLine {
 
     private static func built(_ format: LogFormat, time: String, level: String, label: String, fields: [Field], source: String,
                               message: String) -> String {
-        var builder = LogLineBuilder(format, time: time, level: level, label: label, source: source, message: message)
-        for field in fields { builder.field(field.key, field.value) }
-        return String(decoding: builder.finished(), as: UTF8.self)
+        let capacity = LogLineBuilder.bound(time: time, level: level, label: label, source: source, message: message, fieldCount: fields.count,
+                                            fieldBytes: fields.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count })
+        var bytes: [UInt8] = []
+        LogLineBuilder.write(format, time: time, level: level, label: label, source: source, message: message, into: &bytes, capacity: capacity) { line in
+            for field in fields { line.field(field.key, field.value) }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// `value` as it is written after `key=`: bare when it needs no quotes, else in double quotes.

@@ -3,49 +3,79 @@
 /// quoting or escaping. The access line of every request is built with it (the hot path's log
 /// line), and `LogLine.render` too, so both layouts are decided here only.
 ///
-/// Order of calls: `init` (time, level, label, and for JSON the message and source), the fields in
-/// key order, then `finished()`, which closes the record (text: ` [source] message`; JSON: `}`).
+/// A record is written by `write(_:…into:capacity:fields:)`: straight into the end of the caller's
+/// buffer, grown by `capacity` zeroed bytes first and cut back to what was written after, by plain
+/// stores (no array to grow, check for uniqueness or retain per field). Order: the head (time, level, label, and for JSON the message and
+/// source), the fields in key order as `fields` gives them, then the close (text: ` [source]
+/// message`; JSON: `}`). `capacity` bounds the record; bytes beyond it are dropped, never written
+/// out of bounds (callers pass a bound their fields cannot exceed: `bound(of:)`).
 public struct LogLineBuilder {
-    public private(set) var bytes: [UInt8]
     private let format: LogFormat
-    private let source: String
-    private let message: String
+    /// The end of the caller's buffer, lent for the duration of `write`.
+    private let region: UnsafeMutableBufferPointer<UInt8>
+    private var count = 0
 
-    public init(_ format: LogFormat, time: String, level: String, label: String, source: String, message: String, capacity: Int = 320) {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(capacity)
-        self.init(format, appendingTo: &bytes, time: time, level: level, label: label, source: source, message: message)
+    /// Writes one record after what `buffer` holds.
+    public static func write(_ format: LogFormat, time: String, level: String, label: String, source: String, message: String,
+                             into buffer: inout [UInt8], capacity: Int, fields: (inout LogLineBuilder) -> Void) {
+        let start = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: capacity))
+        let written = buffer.withUnsafeMutableBufferPointer { all in
+            var line = LogLineBuilder(format: format, region: UnsafeMutableBufferPointer(rebasing: all[start...]))
+            line.head(time: time, level: level, label: label, source: source, message: message)
+            fields(&line)
+            line.close(source: source, message: message)
+            return line.count
+        }
+        buffer.removeLast(capacity - written)
     }
 
-    /// A record written after what `buffer` holds (a buffer of lines), in place: the builder takes
-    /// the buffer (leaving it empty) and `finish(into:)` gives it back with the record appended,
-    /// so a large buffer is never copied.
-    public init(_ format: LogFormat, appendingTo buffer: inout [UInt8], time: String, level: String, label: String, source: String,
-                message: String) {
+    /// The most bytes a record of these texts can take, escaped: for `capacity`. `fieldBytes` is
+    /// the total of the fields' keys and values (numbers count 20 each).
+    public static func bound(time: String, level: String, label: String, source: String, message: String, fieldCount: Int,
+                             fieldBytes: Int) -> Int {
+        let texts = time.utf8.count + level.utf8.count + label.utf8.count + source.utf8.count + message.utf8.count + fieldBytes
+        return 6 * texts + 8 * fieldCount + 96  // `\u00XX` is 6 bytes for 1; quotes, separators and keys' `_`
+    }
+
+    private init(format: LogFormat, region: UnsafeMutableBufferPointer<UInt8>) {
         self.format = format
-        self.source = source
-        self.message = message
-        bytes = []
-        swap(&bytes, &buffer)
+        self.region = region
+    }
+
+    private mutating func head(time: String, level: String, label: String, source: String, message: String) {
         switch format {
         case .text:
-            bytes.append(contentsOf: time.utf8)
-            bytes.append(UInt8(ascii: " "))
-            bytes.append(contentsOf: level.utf8)
-            bytes.append(UInt8(ascii: " "))
-            bytes.append(contentsOf: label.utf8)
-            bytes.append(UInt8(ascii: ":"))
+            put(time)
+            put(UInt8(ascii: " "))
+            put(level)
+            put(UInt8(ascii: " "))
+            put(label)
+            put(UInt8(ascii: ":"))
         case .json:
-            literal(#"{"time":"#)
+            put(#"{"time":"#)
             escaped(time)
-            literal(#","level":"#)
+            put(#","level":"#)
             escaped(level)
-            literal(#","message":"#)
+            put(#","message":"#)
             escaped(message)
-            literal(#","source":"#)
+            put(#","source":"#)
             escaped(source)
-            literal(#","label":"#)
+            put(#","label":"#)
             escaped(label)
+        }
+    }
+
+    private mutating func close(source: String, message: String) {
+        switch format {
+        case .text:
+            put(" [")
+            put(source)
+            put("] ")
+            var message = message
+            message.withUTF8 { escape($0) }
+        case .json:
+            put(UInt8(ascii: "}"))
         }
     }
 
@@ -73,86 +103,88 @@ public struct LogLineBuilder {
     /// Never for text a client or a file chose freely.
     public mutating func field(_ key: String, plain value: String) {
         self.key(key)
-        if format == .json { bytes.append(UInt8(ascii: "\"")) }
-        bytes.append(contentsOf: value.utf8)
-        if format == .json { bytes.append(UInt8(ascii: "\"")) }
+        if format == .json { put(UInt8(ascii: "\"")) }
+        put(value)
+        if format == .json { put(UInt8(ascii: "\"")) }
     }
 
     public mutating func field(_ key: String, _ value: Int64) {
         self.key(key)
-        if format == .json { bytes.append(UInt8(ascii: "\"")) }
+        if format == .json { put(UInt8(ascii: "\"")) }
         decimal(value)
-        if format == .json { bytes.append(UInt8(ascii: "\"")) }
+        if format == .json { put(UInt8(ascii: "\"")) }
     }
 
     /// `value` in hundredths, written as `W.FF` (milliseconds with two decimals, say).
     public mutating func field(_ key: String, hundredths value: Int64) {
         self.key(key)
-        if format == .json { bytes.append(UInt8(ascii: "\"")) }
+        if format == .json { put(UInt8(ascii: "\"")) }
         decimal(value / 100)
-        bytes.append(UInt8(ascii: "."))
-        let fraction = value % 100
-        bytes.append(UInt8(ascii: "0") + UInt8(fraction / 10))
-        bytes.append(UInt8(ascii: "0") + UInt8(fraction % 10))
-        if format == .json { bytes.append(UInt8(ascii: "\"")) }
-    }
-
-    /// The record, closed, after what the buffer it was given held (`init(_:appendingTo:…)`).
-    public consuming func finish(into buffer: inout [UInt8]) {
-        close()
-        swap(&bytes, &buffer)
-    }
-
-    /// The record, closed.
-    public consuming func finished() -> [UInt8] {
-        close()
-        return bytes
-    }
-
-    private mutating func close() {
-        switch format {
-        case .text:
-            literal(" [")
-            bytes.append(contentsOf: source.utf8)
-            literal("] ")
-            var message = message
-            message.withUTF8 { escape($0) }
-        case .json:
-            bytes.append(UInt8(ascii: "}"))
-        }
+        put(UInt8(ascii: "."))
+        let fraction = (value % 100).magnitude
+        put(UInt8(ascii: "0") + UInt8(fraction / 10))
+        put(UInt8(ascii: "0") + UInt8(fraction % 10))
+        if format == .json { put(UInt8(ascii: "\"")) }
     }
 
     private mutating func key(_ key: String) {
-        var key = key
         switch format {
         case .text:
-            bytes.append(UInt8(ascii: " "))
-            key.withUTF8 { bytes.append(contentsOf: $0) }
-            bytes.append(UInt8(ascii: "="))
+            put(UInt8(ascii: " "))
+            put(key)
+            put(UInt8(ascii: "="))
         case .json:
-            literal(#","#)
-            escaped(Self.isReserved(key) ? "_" + key : key)
-            bytes.append(UInt8(ascii: ":"))
+            put(UInt8(ascii: ","))
+            if Self.isReserved(key) {
+                put(#""_"#)
+                put(key)
+                put(UInt8(ascii: "\""))
+            } else {
+                escaped(key)
+            }
+            put(UInt8(ascii: ":"))
         }
     }
 
-    private mutating func literal(_ text: StaticString) {
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    // MARK: Stores into the region, dropping what does not fit.
+
+    @inline(__always)
+    private mutating func put(_ byte: UInt8) {
+        guard count < region.count else { return }
+        region[count] = byte
+        count += 1
+    }
+
+    @inline(__always)
+    private mutating func put(_ raw: UnsafeBufferPointer<UInt8>) {
+        let length = min(raw.count, region.count - count)
+        guard length > 0, let source = raw.baseAddress, let target = region.baseAddress else { return }
+        (target + count).update(from: source, count: length)
+        count += length
+    }
+
+    private mutating func put(_ text: String) {
+        var text = text
+        text.withUTF8 { put($0) }
+    }
+
+    private mutating func put(_ text: StaticString) {
+        text.withUTF8Buffer { put($0) }
     }
 
     private mutating func decimal(_ value: Int64) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        if value < 0 { put(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
                      UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
+        var length = 0
         withUnsafeMutableBytes(of: &digits) { buffer in
             repeat {
-                buffer[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                buffer[19 - length] = UInt8(ascii: "0") + UInt8(magnitude % 10)
                 magnitude /= 10
-                count += 1
+                length += 1
             } while magnitude > 0
-            bytes.append(contentsOf: buffer[(20 - count)...])
+            put(UnsafeBufferPointer(rebasing: buffer.bindMemory(to: UInt8.self)[(20 - length)...]))
         }
     }
 
@@ -163,40 +195,34 @@ public struct LogLineBuilder {
     }
 
     private mutating func escaped(_ raw: UnsafeBufferPointer<UInt8>) {
-        bytes.append(UInt8(ascii: "\""))
+        put(UInt8(ascii: "\""))
         escape(raw)
-        bytes.append(UInt8(ascii: "\""))
+        put(UInt8(ascii: "\""))
     }
 
     /// Bare when nothing in it needs quoting (no space, quote, backslash or control byte, and not
     /// empty), else as `escaped` writes it.
     private mutating func quotedIfNeeded(_ raw: UnsafeBufferPointer<UInt8>) {
-        for byte in raw where Self.needsQuotes(byte) {
-            escaped(raw)
-            return
-        }
-        if raw.isEmpty { escaped(raw) } else { bytes.append(contentsOf: raw) }
+        if raw.isEmpty || raw.contains(where: Self.needsQuotes) { escaped(raw) } else { put(raw) }
     }
 
     /// A value as the text layout writes it after `key=` (`LogLine.quoted`).
     static func textValue(_ value: String) -> String {
-        var builder = LogLineBuilder(format: .text)
-        var value = value
-        value.withUTF8 { builder.quotedIfNeeded($0) }
-        return String(decoding: builder.bytes, as: UTF8.self)
+        let bytes = [UInt8](unsafeUninitializedCapacity: 6 * value.utf8.count + 2) { region, count in
+            var builder = LogLineBuilder(format: .text, region: region)
+            var value = value
+            value.withUTF8 { builder.quotedIfNeeded($0) }
+            count = builder.count
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// An empty builder, for writing a single value.
-    private init(format: LogFormat) {
-        self.format = format
-        source = ""
-        message = ""
-        bytes = []
-    }
-
+    @inline(__always)
     private static func needsQuotes(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 || byte == 0x7F
     }
+
+    private static let hex: StaticString = "0123456789abcdef"
 
     /// JSON string escaping of UTF-8 bytes (multi-byte characters pass through as they are).
     private mutating func escape(_ raw: UnsafeBufferPointer<UInt8>) {
@@ -204,21 +230,22 @@ public struct LogLineBuilder {
         for index in raw.indices {
             let byte = raw[index]
             guard byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 else { continue }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: raw[start..<index]))
+            put(UnsafeBufferPointer(rebasing: raw[start..<index]))
             start = index + 1
             switch byte {
-            case UInt8(ascii: "\""): literal(#"\""#)
-            case UInt8(ascii: "\\"): literal(#"\\"#)
-            case UInt8(ascii: "\n"): literal(#"\n"#)
-            case UInt8(ascii: "\r"): literal(#"\r"#)
-            case UInt8(ascii: "\t"): literal(#"\t"#)
+            case UInt8(ascii: "\""): put(#"\""#)
+            case UInt8(ascii: "\\"): put(#"\\"#)
+            case UInt8(ascii: "\n"): put(#"\n"#)
+            case UInt8(ascii: "\r"): put(#"\r"#)
+            case UInt8(ascii: "\t"): put(#"\t"#)
             default:
-                literal(#"\u00"#)
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0xF)])
+                put(#"\u00"#)
+                Self.hex.withUTF8Buffer { digits in
+                    put(digits[Int(byte >> 4)])
+                    put(digits[Int(byte & 0xF)])
+                }
             }
         }
-        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: raw[start...]))
+        put(UnsafeBufferPointer(rebasing: raw[start...]))
     }
 }

@@ -6,7 +6,8 @@ import Synchronization
 /// 1. the first SIGTERM marks the server draining: `/readyz` answers 503 from that instant, so
 ///    load balancers and Kubernetes take the node out of rotation;
 /// 2. requests are still served, new connections included, for `delay` (they notice meanwhile);
-/// 3. `stop` closes the listener; requests in progress (downloads that clients follow included,
+/// 3. `stop` starts the graceful shutdown of `serve`'s services (`ServeServices.swift`): the
+///    listener closes first, and requests in progress (downloads that clients follow included,
 ///    which commit before their last bytes are sent) get `timeout` to finish (`RegistryServer`).
 /// SIGINT, an operator at a terminal, skips the delay; so does a second signal during it.
 final class Drain: Sendable {

@@ -13,6 +13,7 @@ import NIOPosix
 import NIOSSL
 import Runtime
 import Server
+import ServiceLifecycle
 import Store
 import StowageConfig
 import Upstream
@@ -157,24 +158,32 @@ struct Serve: AsyncParsableCommand {
             ])
         }
 
-        let serving = Task {
-            try await server.run(host: settings.listenHost, port: settings.listenPort) { address in
-                let line = "stowage: serving on \(tls == nil ? "http" : "https")://\(address.ipAddress ?? settings.listenHost):\(address.port ?? settings.listenPort) (\(upstreamText), storage \(settings.storage.absolutePath)\(budget)\(metricsText))\n"
-                // A reader that has gone (a closed pipe) is no reason to stop serving.
-                write(line, to: .output)
-            }
+        let serving = PullAPIService(server: server, host: settings.listenHost, port: settings.listenPort) { address in
+            let line = "stowage: serving on \(tls == nil ? "http" : "https")://\(address.ipAddress ?? settings.listenHost):\(address.port ?? settings.listenPort) (\(upstreamText), storage \(settings.storage.absolutePath)\(budget)\(metricsText))\n"
+            // A reader that has gone (a closed pipe) is no reason to stop serving.
+            write(line, to: .output)
         }
-        let flushing = Task { [logger] in await Self.flushAccesses(store, logger: logger) }
-        let sampling = Task { await health.sampleDisk() }
-        let watching = Task {
-            async let certificates: Void = tls?.watch() ?? ()
-            async let users: Void = access?.credentials.watch() ?? ()
-            _ = await (certificates, users)
-        }
-        let storeGauges = Task { [logger] in await StoreGauges(budget: settings.storage.maxBytes).sample(store, logger: logger) }
-        let memoryReturn = Task { await MemoryReturn.run() }
+        // In start order; stopped in the reverse order (`ServeServices.swift`): the pull API first.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            BackgroundService("access times") { [logger] in await Self.flushAccesses(store, logger: logger) },
+            BackgroundService("disk samples") { await health.sampleDisk() },
+            BackgroundService("file watch") {
+                async let certificates: Void = tls?.watch() ?? ()
+                async let users: Void = access?.credentials.watch() ?? ()
+                _ = await (certificates, users)
+            },
+            BackgroundService("store gauges") { [logger] in await StoreGauges(budget: settings.storage.maxBytes).sample(store, logger: logger) },
+            BackgroundService("memory return") { await MemoryReturn.run() },
+        ].map { .init(service: $0, successTerminationBehavior: .ignore) }
+        if let metricsChannel { services.append(.init(service: MetricsListenerService(channel: metricsChannel))) }
+        services.append(.init(service: serving))
+        var configuration = ServiceGroupConfiguration(services: services, logger: logger)
+        // A safety net: the pull API ends its own drain after `drainTimeout`; anything still running
+        // 10 s later is cancelled rather than keeping the process alive.
+        configuration.maximumGracefulShutdownDuration = settings.connections.drainTimeout + .seconds(10)
+        let group = ServiceGroup(configuration: configuration)
         let drain = Drain(health: health, delay: settings.connections.drainDelay, timeout: settings.connections.drainTimeout, logger: logger) {
-            serving.cancel()
+            Task { await group.triggerGracefulShutdown() }
         }
         let signals = ServeSignals(onStop: { interrupted in
             drain.begin(interrupted: interrupted)
@@ -188,19 +197,10 @@ struct Serve: AsyncParsableCommand {
         defer { signals.cancel() }
         var failure: (any Error)?
         do {
-            try await serving.value
+            try await group.run()
         } catch {
             failure = error
         }
-        flushing.cancel()
-        sampling.cancel()
-        watching.cancel()
-        storeGauges.cancel()
-        memoryReturn.cancel()
-        // The store closes once nothing uses it any more: a flush or a sample under way ends first.
-        await flushing.value
-        await storeGauges.value
-        try? await metricsChannel?.close()
         BufferedLines.standardError.flush()
         await opened.close()
         if let failure {

@@ -82,4 +82,26 @@ import Testing
         let plain = try Curl.request(metricsURL.replacingOccurrences(of: "https://", with: "http://"), caFile: serverCA.certificate)
         #expect(plain.status != 200, "no plain HTTP")
     }
+
+    @Test func aRealPrometheusScrapesTheMetricsOverTLSWithItsClientCertificate() async throws {
+        let upstream = try await Fixtures.basicUpstream()
+        let (serverCA, clientCA) = (try TestCA.make("Server CA"), try TestCA.make("Client CA"))
+        let stowage = try await StowageServer.start(config: Self.config(upstream, server: try serverCA.server(), clientCA: clientCA.certificate))
+        defer { Task { await stowage.stop() } }
+        let target = try #require(stowage.metricsURL?.replacingOccurrences(of: "https://", with: "").replacingOccurrences(of: "/metrics", with: ""))
+        let prometheus = try await PrometheusServer.start(scraping: target, tls: (serverCA.certificate, try clientCA.client("prometheus")))
+        defer { Task { await prometheus.stop() } }
+        let image = upstream.images.named("app/oci")
+        let answer = try Curl.request("\(stowage.url)/v2/app/oci/manifests/\(image.tag)", caFile: serverCA.certificate,
+                                      clientCertificate: try clientCA.client("alice"), headers: ["Accept: \(acceptAll.1)"])
+        #expect(answer.status == 200)
+        try await prometheus.waitForScrape(after: Date())
+        #expect(try await prometheus.query(#"up{job="stowage"}"#) == 1)
+        #expect(try await prometheus.query(#"registry_proxy_requests_total{type="manifest"}"#) == 1)
+    }
+
+    @Test func theShippedScrapeConfigIsValid() throws {
+        let result = try execute("/usr/bin/promtool", ["check", "config", Paths.packageRoot + "/Deploy/prometheus/stowage.yml"])
+        #expect(result.status == 0, "\(result.stdout) \(result.stderr)")
+    }
 }

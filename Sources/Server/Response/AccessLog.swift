@@ -32,28 +32,39 @@ struct AccessLog: Sendable {
         let format = LogFormat.current
         let time = LogClock.stamp(format)
         let milliseconds = Self.hundredthsOfMilliseconds(ContinuousClock.now - exchange.started)
+        let path = request.uri.utf8.count > Self.pathLimit ? String(request.uri.prefix(Self.pathLimit)) : request.uri
+        let repository = served?.repository
+        let repositoryName = repository?.sentName
+        let texts = exchange.client.utf8.count + request.method.rawValue.utf8.count + path.utf8.count + (served?.reference?.utf8.count ?? 0)
+            + (repositoryName?.utf8.count ?? 0) + (repository?.upstream.name.utf8.count ?? 0) + (served?.user?.utf8.count ?? 0)
+        let capacity = LogLineBuilder.bound(time: time, level: level.rawValue, label: logger.label, source: "Server", message: "request",
+                                            fieldCount: 14, fieldBytes: texts + 14 * 10 + 4 * 20)  // keys under 10 bytes; 4 numbers
         lines.append { buffer in
-            var line = LogLineBuilder(format, appendingTo: &buffer, time: time, level: level.rawValue, label: logger.label, source: "Server",
-                                      message: "request")
-            line.field("bytes", bytes)
-            // Plain: an address, constants, and names routing validated (`RepositoryName`,
-            // `ManifestReference`, an upstream's configured name). The path and the user are scanned.
-            line.field("client", plain: exchange.client)
-            line.field("complete", plain: complete ? "true" : "false")
-            if let served { line.field("kind", plain: served.kind.rawValue) }
-            line.field("method", request.method.rawValue)
-            line.field("ms", hundredths: milliseconds)
-            line.field("path", request.uri.utf8.count > 300 ? String(request.uri.prefix(300)) : request.uri)
-            if let reference = served?.reference { line.field("reference", plain: reference) }
-            if let repository = served?.repository { line.field("repository", plain: repository.sentName) }
-            if let served { line.field("result", plain: served.result.rawValue) }
-            line.field("status", Int64(status))
-            line.field("ttfbMs", hundredths: Self.hundredthsOfMilliseconds(headAt - exchange.started))
-            if let repository = served?.repository { line.field("upstream", repository.upstream.name) }  // operator-chosen: scanned
-            if let user = served?.user { line.field("user", user) }
-            line.finish(into: &buffer)
+            LogLineBuilder.write(format, time: time, level: level.rawValue, label: logger.label, source: "Server", message: "request",
+                                 into: &buffer, capacity: capacity) { line in
+                line.field("bytes", bytes)
+                // Plain: an address, constants, and names routing validated (`RepositoryName`,
+                // `ManifestReference`, a prefix checked as a repository path). The method (any token a
+                // client sends), the path, the upstream's name and the user are scanned.
+                line.field("client", plain: exchange.client)
+                line.field("complete", plain: complete ? "true" : "false")
+                if let served { line.field("kind", plain: served.kind.rawValue) }
+                line.field("method", request.method.rawValue)
+                line.field("ms", hundredths: milliseconds)
+                line.field("path", path)
+                if let reference = served?.reference { line.field("reference", plain: reference) }
+                if let repositoryName { line.field("repository", plain: repositoryName) }
+                if let served { line.field("result", plain: served.result.rawValue) }
+                line.field("status", Int64(status))
+                line.field("ttfbMs", hundredths: Self.hundredthsOfMilliseconds(headAt - exchange.started))
+                if let repository { line.field("upstream", repository.upstream.name) }
+                if let user = served?.user { line.field("user", user) }
+            }
         }
     }
+
+    /// The longest path written (in bytes; a longer one is cut).
+    private static let pathLimit = 300
 
     /// Hundredths of a millisecond: a hit takes well under one.
     private static func hundredthsOfMilliseconds(_ duration: Duration) -> Int64 {

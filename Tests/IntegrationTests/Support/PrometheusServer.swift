@@ -11,9 +11,20 @@ final class PrometheusServer: Sendable {
         self.process = process
     }
 
-    /// Starts Prometheus scraping `target` (`host:port`, path `/metrics`) every second.
-    static func start(scraping target: String) async throws -> PrometheusServer {
+    /// Starts Prometheus scraping `target` (`host:port`, path `/metrics`) every second; over HTTPS
+    /// trusting `tls.ca` and presenting `tls.client`, when given (as `Deploy/prometheus/stowage.yml` shows).
+    static func start(scraping target: String, tls: (ca: String, client: (certificate: String, key: String))? = nil) async throws -> PrometheusServer {
         let directory = Paths.temporaryDirectory("prometheus")
+        let secured = tls.map { tls in
+            """
+
+                scheme: https
+                tls_config:
+                  ca_file: \(tls.ca)
+                  cert_file: \(tls.client.certificate)
+                  key_file: \(tls.client.key)
+            """
+        } ?? ""
         let config = """
             global:
               scrape_interval: 1s
@@ -21,7 +32,7 @@ final class PrometheusServer: Sendable {
             scrape_configs:
               - job_name: stowage
                 static_configs:
-                  - targets: ["\(target)"]
+                  - targets: ["\(target)"]\(secured)
             """
         try config.write(toFile: directory + "/prometheus.yml", atomically: true, encoding: .utf8)
         let port = try freePort()

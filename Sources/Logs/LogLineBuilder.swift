@@ -8,7 +8,7 @@
 /// stores (no array to grow, check for uniqueness or retain per field). Order: the head (time, level, label, and for JSON the message and
 /// source), the fields in key order as `fields` gives them, then the close (text: ` [source]
 /// message`; JSON: `}`). `capacity` bounds the record; bytes beyond it are dropped, never written
-/// out of bounds (callers pass a bound their fields cannot exceed: `bound(of:)`).
+/// out of bounds (callers pass a bound their fields cannot exceed: `bound(…)`).
 public struct LogLineBuilder {
     private let format: LogFormat
     /// The end of the caller's buffer, lent for the duration of `write`.
@@ -30,12 +30,13 @@ public struct LogLineBuilder {
         buffer.removeLast(capacity - written)
     }
 
-    /// The most bytes a record of these texts can take, escaped: for `capacity`. `fieldBytes` is
-    /// the total of the fields' keys and values (numbers count 20 each).
+    /// The most bytes a record of these texts can take: for `capacity`. `fieldBytes`: the total of
+    /// the keys and of the values that may need escaping; `plainBytes`: of the values written as they
+    /// are (`field(_:plain:)`, numbers at 20 each).
     public static func bound(time: String, level: String, label: String, source: String, message: String, fieldCount: Int,
-                             fieldBytes: Int) -> Int {
+                             fieldBytes: Int, plainBytes: Int = 0) -> Int {
         let texts = time.utf8.count + level.utf8.count + label.utf8.count + source.utf8.count + message.utf8.count + fieldBytes
-        return 6 * texts + 8 * fieldCount + 96  // `\u00XX` is 6 bytes for 1; quotes, separators and keys' `_`
+        return 6 * texts + plainBytes + 8 * fieldCount + 96  // `\u00XX` is 6 bytes for 1; quotes, separators and keys' `_`
     }
 
     private init(format: LogFormat, region: UnsafeMutableBufferPointer<UInt8>) {

@@ -2,14 +2,14 @@ import NIOCore
 import Server
 import ServiceLifecycle
 
-/// `serve`'s parts as swift-service-lifecycle services, run by one `ServiceGroup` (in `Serve`).
-///
-/// Ordering: the group starts them in the order given and, at graceful shutdown (which `Drain`
-/// triggers once its delay is over), stops them in the reverse order, each only after the one
-/// after it has returned. `Serve` lists the pull API's listener last, so it stops first: it closes,
-/// and the requests in progress (downloads clients follow, which commit) get `drainTimeout`;
-/// only then does the metrics listener close, then the background work ends (the access times get
-/// their last flush), and then `Serve` closes the store, which nothing uses any more.
+// `serve`'s parts as swift-service-lifecycle services, run by one `ServiceGroup` (in `Serve`).
+//
+// Ordering: the group starts them in the order given and, at graceful shutdown (which `Drain`
+// triggers once its delay is over), stops them in the reverse order, each only after the one
+// after it has returned. `Serve` lists the pull API's listener last, so it stops first: it closes,
+// and the requests in progress (downloads clients follow, which commit) get `drainTimeout`;
+// only then does the metrics listener close, then the background work ends (the access times get
+// their last flush), and then `Serve` closes the store, which nothing uses any more.
 
 /// The pull API's listener (`RegistryServer.run`): cancelled at graceful shutdown, it stops
 /// accepting, drains and returns.

@@ -39,6 +39,23 @@ import Testing
         #expect(line == #"{"time":"2026-11-30T06:19:29.123Z","level":"info","message":"serving\ncached","source":"Cache","label":"stowage","error":"upstream hub is \"down\"","upstream":"hub"}"#)
     }
 
+    @Test func aRecordOfValuesThatAllNeedEscapingIsWrittenWholeWithinItsBound() {
+        let worst = String(repeating: "\u{01}", count: 300)
+        let fields: [LogLine.Field] = [("path", worst), ("user", worst)]
+        let line = LogLine.json(time: "t", level: "info", label: "stowage", fields: fields, source: "S", message: worst)
+        let escaped = String(repeating: #"\u0001"#, count: 300)
+        #expect(line == #"{"time":"t","level":"info","message":""# + escaped + #"","source":"S","label":"stowage","path":""# + escaped
+            + #"","user":""# + escaped + #""}"#)
+    }
+
+    @Test func bytesBeyondTheCapacityAreDroppedNotWrittenOutOfBounds() {
+        var buffer: [UInt8] = Array("before\n".utf8)
+        LogLineBuilder.write(.text, time: "t", level: "info", label: "l", source: "S", message: "m", into: &buffer, capacity: 12) { line in
+            line.field("path", String(repeating: "x", count: 100))
+        }
+        #expect(String(decoding: buffer, as: UTF8.self) == "before\nt info l: pa", "12 bytes, the rest dropped")
+    }
+
     @Test func aMetadataKeyNamedLikeAFixedFieldIsPrefixed() {
         let line = LogLine.json(time: "t", level: "debug", label: "l", fields: [("level", "x"), ("message", "m")], source: "S", message: "real")
         #expect(line == #"{"time":"t","level":"debug","message":"real","source":"S","label":"l","_level":"x","_message":"m"}"#)

@@ -35,10 +35,11 @@ struct AccessLog: Sendable {
         let path = request.uri.utf8.count > Self.pathLimit ? String(request.uri.prefix(Self.pathLimit)) : request.uri
         let repository = served?.repository
         let repositoryName = repository?.sentName
-        let texts = exchange.client.utf8.count + request.method.rawValue.utf8.count + path.utf8.count + (served?.reference?.utf8.count ?? 0)
-            + (repositoryName?.utf8.count ?? 0) + (repository?.upstream.name.utf8.count ?? 0) + (served?.user?.utf8.count ?? 0)
+        let scanned = request.method.rawValue.utf8.count + path.utf8.count + (repository?.upstream.name.utf8.count ?? 0) + (served?.user?.utf8.count ?? 0)
+        let plain = exchange.client.utf8.count + (served?.reference?.utf8.count ?? 0) + (repositoryName?.utf8.count ?? 0)
+            + 4 * 20 + 3 * 16  // 4 numbers; complete, kind and result
         let capacity = LogLineBuilder.bound(time: time, level: level.rawValue, label: logger.label, source: "Server", message: "request",
-                                            fieldCount: 14, fieldBytes: texts + 14 * 10 + 4 * 20)  // keys under 10 bytes; 4 numbers
+                                            fieldCount: 14, fieldBytes: 14 * 10 + scanned, plainBytes: plain)  // keys under 10 bytes
         lines.append { buffer in
             LogLineBuilder.write(format, time: time, level: level.rawValue, label: logger.label, source: "Server", message: "request",
                                  into: &buffer, capacity: capacity) { line in

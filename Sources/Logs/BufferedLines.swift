@@ -44,16 +44,6 @@ public final class BufferedLines: Sendable {
         scheduleWrite()
     }
 
-    /// Adds `line` (without its newline) to the next batch, or counts it as dropped.
-    public func append(_ line: String) {
-        append(bytes: Array(line.utf8))
-    }
-
-    /// Adds the bytes of a line (without its newline) to the next batch, or counts it as dropped.
-    public func append(bytes line: [UInt8]) {
-        append { $0.append(contentsOf: line) }
-    }
-
     /// Adds a line written straight into this thread's buffer: `write` appends the line's bytes
     /// (without its newline) to the buffer it is given, or the line is counted as dropped. For the
     /// lines of every request: no buffer of their own, no copy.

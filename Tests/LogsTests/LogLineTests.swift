@@ -81,7 +81,7 @@ import Testing
         await withTaskGroup(of: Void.self) { group in
             for thread in 0..<4 {
                 group.addTask {
-                    for index in 0..<500 { lines.append(bytes: Array("thread=\(thread) line=\(index) end".utf8)) }
+                    for index in 0..<500 { lines.append { $0.append(contentsOf: "thread=\(thread) line=\(index) end".utf8) } }
                 }
             }
         }

@@ -1,4 +1,4 @@
-import NIOPosix
+import Logs
 import Synchronization
 
 /// The request metrics: counted per thread where a response ends (`RequestRecorder`), summed and
@@ -71,7 +71,7 @@ public final class RequestMetrics: Sendable {
 
     public init() {}
 
-    private let local = ThreadSpecificVariable<ThreadCounts>()
+    private let local = ThreadLocal { ThreadCounts() }
     /// Every thread's counts, for the scraper.
     private let threads = Mutex<[ThreadCounts]>([])
 
@@ -92,7 +92,7 @@ public final class RequestMetrics: Sendable {
         case .miss, .coalesced, .failed: .misses
         case .refused: nil
         }
-        let mine = local.currentValue ?? register()
+        let mine = local.value { made in threads.withLock { $0.append(made) } }
         mine.counts.withLock { counts in
             counts.requests[kind * Self.results.count + served.result.position] += 1
             counts.responseBytes[kind] += bytes
@@ -103,13 +103,6 @@ public final class RequestMetrics: Sendable {
             if let proxyFigure { counts.proxy[Self.slot(proxyFigure, proxyType)] += 1 }
             if served.result == .miss { counts.proxy[Self.slot(.pulledBytes, proxyType)] += bytes }
         }
-    }
-
-    private func register() -> ThreadCounts {
-        let made = ThreadCounts()
-        local.currentValue = made
-        threads.withLock { $0.append(made) }
-        return made
     }
 
     private static func slot(_ figure: ProxyFigure, _ type: ProxyType) -> Int {
